@@ -1,0 +1,3 @@
+from nadzor.cli import main
+
+main()

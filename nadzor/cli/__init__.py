@@ -1,0 +1,94 @@
+"""The ``nadzor`` command line. Each command lives in its own module in this package and only parses, calls
+one library function, and renders; see ``nadzor.cli.builtin`` for how commands are registered."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from nadzor import __version__
+from nadzor.exceptions import NadzorError
+
+__all__ = ["app", "main", "Context", "err_console"]
+
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="nadzor",
+    help=(
+        "nadzor - who buys surveillance technology, from whom, how competitively.\n\n"
+        "Findings are risk indicators, not proof of wrongdoing."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@dataclass
+class Context:
+    """What every command gets: where the store is."""
+
+    db: Path
+
+    def store(self, *, read_only: bool = False):
+        """Open the store at ``db`` (created on first use unless read-only)."""
+        from nadzor.store import Store
+
+        return Store.open(self.db, read_only=read_only)
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"nadzor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Path = typer.Option(
+        Path("nadzor.duckdb"), "--db", envvar="NADZOR_DB", help="The store: a DuckDB file (created if missing)."
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
+    ctx.obj = Context(db=db)
+
+
+def _register_commands() -> None:
+    from nadzor.plugins import get_plugin_manager
+
+    get_plugin_manager().hook.register_commands(app=app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn a NadzorError into a readable message and its exit code."""
+    _register_commands()
+    try:
+        app(args=argv, standalone_mode=False)
+    except NadzorError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: the store is left consistent; run the same command again to finish")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    if os.environ.get("NADZOR_DEBUG"):
+        err_console.print("done")

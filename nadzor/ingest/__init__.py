@@ -1,0 +1,1 @@
+"""Ingest: bytes in -> archived source + releases + quarantine (see nadzor.ingest.ocds)."""

@@ -1,0 +1,182 @@
+-- nadzor store schema. Documented column by column in docs/schema.md (a test keeps the two in step).
+-- Every model row carries source_id (sha256 of the archived file) and locator (where in that file it came from).
+
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS sources (
+    source_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes, as archived
+    original_path VARCHAR,              -- the path (or '-' for stdin) it was ingested from, first time seen
+    archived_path VARCHAR,              -- path of the archived copy, relative to the archive folder
+    size BIGINT,
+    media_type VARCHAR,                 -- e.g. application/json, application/x-ndjson, application/gzip
+    encoding VARCHAR,                   -- the text encoding it was decoded with
+    format VARCHAR,                     -- release_package, record_package, release, compiled_release, ...
+    adapter VARCHAR,                    -- which adapter read it (ocds, ted, spreadsheet:<mapping>, ...)
+    publisher VARCHAR,
+    licence VARCHAR,
+    published_date VARCHAR,
+    ocds_version VARCHAR,
+    origin_url VARCHAR,                 -- where it was downloaded from, when known
+    retrieved_at TIMESTAMPTZ,           -- when it was retrieved from its origin, when known
+    ingested_at TIMESTAMPTZ,
+    status VARCHAR,                     -- complete (only complete sources are skipped on re-ingest)
+    n_releases BIGINT,
+    n_quarantined BIGINT,
+    n_warnings BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS releases (
+    release_key VARCHAR PRIMARY KEY,    -- kind:ocid:release id (compiled releases: compiled:ocid:source_id:locator)
+    ocid VARCHAR NOT NULL,
+    release_id VARCHAR,
+    kind VARCHAR NOT NULL,              -- release | compiled | versioned
+    date VARCHAR,
+    tag VARCHAR[],
+    content_hash VARCHAR NOT NULL,      -- sha256 of the canonical JSON (sorted keys) of the release
+    data JSON NOT NULL,                 -- the release as published (after the OCDS 1.0 -> 1.1 upgrade when needed)
+    upgraded_from VARCHAR,              -- '1.0' when ocdskit upgraded it
+    source_id VARCHAR NOT NULL,
+    locator VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS unfetched_releases (
+    ocid VARCHAR,
+    url VARCHAR,
+    source_id VARCHAR,
+    locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS processes (
+    ocid VARCHAR PRIMARY KEY,
+    compiled JSON,                      -- the compiled release (ocdsmerge), or NULL when it is a stored compiled release
+    compiled_from VARCHAR,              -- release_key of the stored compiled release used as is, or 'merged'
+    release_count INTEGER,
+    date VARCHAR,
+    title VARCHAR,
+    description VARCHAR,
+    status VARCHAR,                     -- tender/status
+    buyer_id VARCHAR,
+    buyer_name VARCHAR,
+    procuring_entity_id VARCHAR,
+    procuring_entity_name VARCHAR,
+    procurement_method VARCHAR,
+    procurement_method_details VARCHAR,
+    main_procurement_category VARCHAR,
+    tender_value_amount DOUBLE,
+    tender_value_currency VARCHAR,
+    tender_start VARCHAR,
+    tender_end VARCHAR,
+    number_of_tenderers BIGINT,
+    award_value_amount DOUBLE,          -- sum of active (or status-less) award values in award_value_currency
+    award_value_currency VARCHAR,
+    contract_value_amount DOUBLE,
+    contract_value_currency VARCHAR,
+    language VARCHAR,
+    source_id VARCHAR,
+    locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS lots (
+    ocid VARCHAR, lot_id VARCHAR, title VARCHAR, description VARCHAR, status VARCHAR,
+    value_amount DOUBLE, value_currency VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS items (
+    ocid VARCHAR,
+    origin VARCHAR,                     -- tender | lot | award | contract
+    parent_id VARCHAR,                  -- lot, award or contract id (NULL for tender items)
+    item_id VARCHAR,
+    description VARCHAR,
+    classification_scheme VARCHAR,
+    classification_id VARCHAR,
+    classification_description VARCHAR,
+    additional_classifications JSON,
+    quantity DOUBLE,
+    unit_name VARCHAR,
+    unit_value_amount DOUBLE,
+    unit_value_currency VARCHAR,
+    related_lot VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS parties (
+    ocid VARCHAR,
+    party_id VARCHAR,
+    name VARCHAR,
+    identifier_scheme VARCHAR,
+    identifier_id VARCHAR,
+    identifier_legal_name VARCHAR,
+    additional_identifiers JSON,
+    roles VARCHAR[],
+    street_address VARCHAR, locality VARCHAR, region VARCHAR, postal_code VARCHAR, country_name VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS bids (
+    ocid VARCHAR, bid_id VARCHAR, bid_index INTEGER, status VARCHAR, date VARCHAR,
+    value_amount DOUBLE, value_currency VARCHAR, related_lots VARCHAR[],
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS bid_tenderers (
+    ocid VARCHAR, bid_id VARCHAR, bid_index INTEGER, tenderer_id VARCHAR, tenderer_name VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS awards (
+    ocid VARCHAR, award_id VARCHAR, award_index INTEGER, title VARCHAR, status VARCHAR, date VARCHAR,
+    value_amount DOUBLE, value_currency VARCHAR, related_lots VARCHAR[], related_bids VARCHAR[],
+    number_of_tenderers BIGINT,         -- per lot award, when the source gives it (e.g. TED)
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS award_suppliers (
+    ocid VARCHAR, award_id VARCHAR, award_index INTEGER, supplier_id VARCHAR, supplier_name VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS contracts (
+    ocid VARCHAR, contract_id VARCHAR, award_id VARCHAR, title VARCHAR, status VARCHAR,
+    period_start VARCHAR, period_end VARCHAR, date_signed VARCHAR,
+    value_amount DOUBLE, value_currency VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS amendments (
+    ocid VARCHAR,
+    parent VARCHAR,                     -- tender | award | contract
+    parent_id VARCHAR,
+    amendment_id VARCHAR, date VARCHAR, rationale VARCHAR, description VARCHAR,
+    amends_release_id VARCHAR, release_id VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    ocid VARCHAR,
+    parent VARCHAR,                     -- planning | tender | award | contract | implementation
+    parent_id VARCHAR,
+    document_id VARCHAR, document_type VARCHAR, title VARCHAR, description VARCHAR, url VARCHAR,
+    format VARCHAR, language VARCHAR, date_published VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_id VARCHAR,
+    original_path VARCHAR,
+    locator VARCHAR,                    -- line / JSON pointer / row+column of what could not be used
+    reason VARCHAR,
+    raw VARCHAR,                        -- the raw text, kept
+    created_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS warnings (
+    source_id VARCHAR,
+    original_path VARCHAR,
+    locator VARCHAR,
+    message VARCHAR,
+    created_at TIMESTAMPTZ
+);

@@ -1,0 +1,184 @@
+"""The store: one DuckDB file (default ``nadzor.duckdb``), its schema, and a content-addressed archive of every
+ingested file beside it (``nadzor.duckdb.archive/ab/abcdef...``).
+
+Queries go through Ibis (``Store.ibis``) so indicators written against it also run on PySpark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from nadzor.exceptions import StoreError
+
+__all__ = ["Store", "SCHEMA_VERSION", "MODEL_TABLES", "archive_dir_for"]
+
+SCHEMA_VERSION = "1"
+
+# Tables rebuilt per process from its compiled release (deleted and re-inserted when the process changes).
+MODEL_TABLES = [
+    "lots",
+    "items",
+    "parties",
+    "bids",
+    "bid_tenderers",
+    "awards",
+    "award_suppliers",
+    "contracts",
+    "amendments",
+    "documents",
+]
+
+
+def archive_dir_for(db_path: Path) -> Path:
+    """Return the archive folder that belongs to a database file."""
+    return db_path.with_name(db_path.name + ".archive")
+
+
+def schema_sql() -> str:
+    """Return the DDL of the store (nadzor/schema.sql)."""
+    return resources.files("nadzor").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+class Store:
+    """An open nadzor store: a DuckDB connection plus its archive folder."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, *, read_only: bool = False):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self._ibis = None
+
+    # -- opening -----------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> Store:
+        """Open (and, unless read-only, create and migrate) the store at ``path``; ``:memory:`` works for tests."""
+        if str(path) == ":memory:":
+            con = duckdb.connect(":memory:")
+            store = cls(con, None)
+            store.migrate()
+            return store
+        path = Path(path)
+        if read_only and not path.exists():
+            raise StoreError(f"no store at {path}: run `nadzor ingest` first (or pass --db)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from exc
+        store = cls(con, path, read_only=read_only)
+        if not read_only:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def migrate(self) -> None:
+        """Create missing tables; record the schema version."""
+        self.con.execute(schema_sql())
+        self.con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+        )
+
+    # -- queries -----------------------------------------------------------------------------------------------
+    @property
+    def ibis(self):
+        """The Ibis backend over this store's connection (DuckDB)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str):
+        """Return an Ibis table expression."""
+        return self.ibis.table(name)
+
+    def rows(self, sql: str, params: list | None = None) -> list[dict]:
+        """Run SQL and return the rows as dicts (for small results)."""
+        cur = self.con.execute(sql, params or [])
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: list | None = None):
+        """Run SQL and return the first column of the first row."""
+        row = self.con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def table_names(self) -> list[str]:
+        """Return the names of the tables in the main schema."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+        ).fetchall()]
+
+    # -- archive -----------------------------------------------------------------------------------------------
+    @property
+    def archive_dir(self) -> Path:
+        """The content-addressed archive beside the database (a temp folder for in-memory stores)."""
+        if self.path is None:
+            if not hasattr(self, "_tmp_archive"):
+                self._tmp_archive = Path(tempfile.mkdtemp(prefix="nadzor-archive-"))
+            return self._tmp_archive
+        return archive_dir_for(self.path)
+
+    def archive_path(self, sha256: str) -> Path:
+        """Return where a file with this sha256 is (or would be) archived."""
+        return self.archive_dir / sha256[:2] / sha256
+
+    def archive_file(self, src: Path) -> tuple[str, Path, int]:
+        """Copy ``src`` into the archive under its sha256; return (sha256, archived path, size).
+
+        The copy is written to a temporary name and renamed, so a kill never leaves a partial archive entry.
+        """
+        h = hashlib.sha256()
+        size = 0
+        self.archive_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.archive_dir, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(src, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            digest = h.hexdigest()
+            dest = self.archive_path(digest)
+            if dest.exists():
+                os.unlink(tmp)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, dest)
+            return digest, dest, size
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def archive_bytes(self, data: bytes) -> tuple[str, Path, int]:
+        """Archive bytes (e.g. read from stdin) under their sha256."""
+        digest = hashlib.sha256(data).hexdigest()
+        dest = self.archive_path(digest)
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, dest)
+        return digest, dest, len(data)
+
+    def remove_archive(self) -> None:
+        """Delete the archive folder (used by tests and `make clean`)."""
+        shutil.rmtree(self.archive_dir, ignore_errors=True)
