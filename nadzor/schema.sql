@@ -180,3 +180,58 @@ CREATE TABLE IF NOT EXISTS warnings (
     message VARCHAR,
     created_at TIMESTAMPTZ
 );
+
+-- Analysis results (written by `nadzor analyze`; each step replaces its own rows).
+
+CREATE TABLE IF NOT EXISTS findings (
+    finding_id VARCHAR,                 -- stable: sha1 of code, subject_type, subject_id, ocid
+    code VARCHAR,                       -- R003 ... R058 (Cardinal), NZ01 ... (nadzor)
+    indicator_version VARCHAR,
+    subject_type VARCHAR,               -- process | buyer | procuring_entity | tenderer | supplier
+    subject_id VARCHAR,
+    ocid VARCHAR,                       -- for process findings
+    value DOUBLE,
+    explanation VARCHAR,                -- one sentence a journalist can read; worded as a risk indicator
+    evidence JSON,                      -- list of {ocid, source_id, locator, field?}
+    details JSON,                       -- indicator-specific extras (thresholds used, components, ...)
+    run_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS classifications (
+    ocid VARCHAR PRIMARY KEY,
+    is_surveillance BOOLEAN,
+    capabilities VARCHAR[],
+    vendors VARCHAR[],
+    restricted_vendors JSON,            -- [{vendor, list, date, source}]
+    classifier_version VARCHAR,
+    classified_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS classification_evidence (
+    ocid VARCHAR,
+    capability VARCHAR,
+    rule VARCHAR,
+    field VARCHAR,                      -- e.g. tender/title, tender/items/2/description, awards/0/items/1/classification
+    span_start INTEGER,
+    span_end INTEGER,
+    matched VARCHAR,                    -- the text as published (original script)
+    source_id VARCHAR,
+    locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id VARCHAR PRIMARY KEY,
+    name VARCHAR,                       -- display name (most frequent original spelling)
+    names VARCHAR[],
+    identifiers VARCHAR[],              -- scheme:id
+    kind VARCHAR                        -- organisation
+);
+
+CREATE TABLE IF NOT EXISTS party_entities (
+    ocid VARCHAR,
+    party_id VARCHAR,
+    entity_id VARCHAR,
+    rule VARCHAR,                       -- identifier | normalised_name | fuzzy | decision
+    score DOUBLE,
+    reason VARCHAR
+);

@@ -6,6 +6,7 @@ Queries go through Ibis (``Store.ibis``) so indicators written against it also r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -93,6 +94,18 @@ class Store:
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Run a block in one DuckDB transaction: all of it lands, or (on error or kill) none of it."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
 
     # -- queries -----------------------------------------------------------------------------------------------
     @property
