@@ -1,0 +1,253 @@
+"""Match rule terms and CPV codes against texts and decide what a text (or a whole process) buys.
+
+Speed: terms are indexed by the first three letters of their first word; a text is normalised once
+(cached), split into word starts with one regex, and only the terms indexed under a word's first letters are
+tried there. A title costs a few microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from nadzor.classify.taxonomy import CAPABILITY_IDS, Rule, Taxonomy, load_taxonomy
+from nadzor.classify.text import normalize, normalize_text
+from nadzor.exceptions import PluginError
+
+__all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_STRENGTH = {"strong": 3, "weak": 2, "context": 1}
+
+
+def cpv8(code: str | None) -> str | None:
+    """Return the first 8 digits of a CPV code (check digits vary between portals), or None."""
+    if not code:
+        return None
+    digits = "".join(c for c in str(code) if c.isdigit())
+    return digits[:8] if len(digits) >= 8 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One rule hit: where (span in the ORIGINAL text, or None for a CPV code) and what was matched."""
+
+    rule: str
+    kind: str
+    capability: str | None
+    vendor: str | None
+    span: tuple[int, int] | None
+    matched: str
+    scope: str = "span"
+    field: str | None = None
+
+    def as_dict(self) -> dict:
+        """Return the JSON shape used by the CLI."""
+        return {
+            "rule": self.rule,
+            "capability": self.capability,
+            "span": list(self.span) if self.span else None,
+            "matched": self.matched,
+        }
+
+
+@dataclass
+class TextResult:
+    """What one text (or one item with its CPV code) says."""
+
+    is_surveillance: bool
+    matches: list[Match]  # the positive and vendor matches that count
+    vetoes: list[Match]  # negative matches that removed something or were present
+
+    @property
+    def capabilities(self) -> list[str]:
+        caps = {m.capability for m in self.matches if m.capability}
+        return [c for c in CAPABILITY_IDS if c in caps]
+
+    @property
+    def vendors(self) -> list[str]:
+        return sorted({m.vendor for m in self.matches if m.vendor})
+
+
+@dataclass
+class Unit:
+    """A piece of a process classified together: texts (field, text) and CPV codes (field, code)."""
+
+    texts: list[tuple[str, str]] = field(default_factory=list)
+    cpv: list[tuple[str, str]] = field(default_factory=list)
+    source_id: str | None = None
+    locator: str | None = None
+
+
+@dataclass
+class ProcessResult:
+    """The decision for a whole process, with per-unit evidence."""
+
+    is_surveillance: bool
+    capabilities: list[str]
+    vendors: list[str]
+    evidence: list[tuple[Unit, Match]]
+
+
+class _Term:
+    __slots__ = ("regex", "rule")
+
+    def __init__(self, regex, rule):
+        self.regex = regex
+        self.rule = rule
+
+
+def _term_regex(term: str) -> tuple[str, re.Pattern]:
+    words: list[str] = []
+    for raw in term.split():
+        stem = raw.endswith("*")
+        parts = normalize_text(raw.rstrip("*")).split()
+        for i, p in enumerate(parts):
+            words.append(p + ("*" if stem and i == len(parts) - 1 else ""))
+    if not words:
+        raise ValueError(f"empty term {term!r}")
+    pieces = []
+    for w in words:
+        core = re.escape(w.rstrip("*"))
+        pieces.append(core + (r"[^\W_]*" if w.endswith("*") else ""))
+    pattern = " *".join(pieces)
+    if not words[-1].endswith("*"):
+        pattern += r"(?![^\W_])"
+    key_word = words[0].rstrip("*")
+    return key_word, re.compile(pattern)
+
+
+class Matcher:
+    """A compiled taxonomy: call ``classify_text`` for one text, ``classify_units`` for a process."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        self.taxonomy = taxonomy
+        self.version = taxonomy.version
+        self._index: dict[str, list[_Term]] = {}
+        self._cpv: dict[str, list[Rule]] = {}
+        for rule in taxonomy.rules:
+            for term in rule.terms:
+                key_word, rx = _term_regex(term)
+                if len(key_word) < 2:
+                    raise PluginError(f"rule {rule.id}: term {term!r} starts with a word shorter than 2 letters")
+                self._index.setdefault(key_word[:3], []).append(_Term(rx, rule))
+            for code in rule.cpv:
+                self._cpv.setdefault(code, []).append(rule)
+        self._cached = lru_cache(maxsize=65536)(self._classify_uncached)
+
+    # -- matching ----------------------------------------------------------------------------------------------
+    def find(self, text: str) -> list[Match]:
+        """Return every raw rule hit in ``text`` (before vetoes), spans in the original text."""
+        if not text:
+            return []
+        norm = normalize(text)
+        s = norm.text
+        index = self._index
+        out: list[Match] = []
+        for w in _WORD_RE.finditer(s):
+            start = w.start()
+            cands = index.get(s[start:start + 3]) if w.end() - start >= 3 else index.get(w.group())
+            if not cands:
+                continue
+            for t in cands:
+                m = t.regex.match(s, start)
+                if m is None:
+                    continue
+                end = m.end()
+                # extend a stem match to the end of its word, so the evidence shows the whole word
+                while end < len(s) and s[end].isalnum():
+                    end += 1
+                o_start, o_end = norm.to_original(start, end)
+                r = t.rule
+                out.append(Match(r.id, r.kind, r.capability, r.vendor, (o_start, o_end), text[o_start:o_end], r.scope))
+        return out
+
+    def find_cpv(self, code: str | None) -> list[Match]:
+        """Return the rule hits of one CPV code (matched on its first 8 digits)."""
+        c8 = cpv8(code)
+        if c8 is None:
+            return []
+        return [Match(r.id, r.kind, r.capability, r.vendor, None, str(code), r.scope) for r in self._cpv.get(c8, ())]
+
+    # -- deciding ----------------------------------------------------------------------------------------------
+    @staticmethod
+    def decide(hits: list[Match]) -> TextResult:
+        """Apply vetoes and strengths to the hits of one unit (see ``Rule`` for the meaning of each kind)."""
+        negatives = [m for m in hits if m.kind == "negative"]
+        pos = [m for m in hits if m.kind != "negative"]
+        span_neg = [m.span for m in negatives if m.scope == "span" and m.span]
+        if span_neg:
+            pos = [m for m in pos if not m.span or not any(m.span[0] < e and s < m.span[1] for s, e in span_neg)]
+        # a weak word nested strictly inside a longer hit ("kamere" in "kamere za kontrolu brzine") is the same
+        # mention said less precisely; a strong nested hit is its own claim and stays
+        spans = [m.span for m in pos if m.span]
+        if len(spans) > 1:
+            pos = [
+                m for m in pos
+                if not m.span or m.kind in ("strong", "vendor") or not any(
+                    s <= m.span[0] and m.span[1] <= e and (e - s) > (m.span[1] - m.span[0]) for s, e in spans
+                )
+            ]
+        if any(m.scope == "text" for m in negatives):
+            pos = [m for m in pos if m.kind not in ("weak", "context")]
+        if not any(m.kind in ("strong", "weak") for m in pos):
+            pos = [m for m in pos if m.kind == "vendor"]
+        is_surv = any(m.kind in ("strong", "weak") for m in pos)
+        # deduplicate identical evidence (same rule, same place)
+        seen = set()
+        kept = []
+        for m in pos:
+            k = (m.rule, m.span, m.matched, m.field)
+            if k not in seen:
+                seen.add(k)
+                kept.append(m)
+        return TextResult(is_surv, kept, negatives)
+
+    def _classify_uncached(self, text: str) -> TextResult:
+        return self.decide(self.find(text))
+
+    def classify_text(self, text: str) -> TextResult:
+        """Classify one text (cached)."""
+        return self._cached(text or "")
+
+    def classify_unit(self, unit: Unit) -> TextResult:
+        """Classify the texts and CPV codes of one unit together (a negative in one vetoes weak hits in all)."""
+        hits: list[Match] = []
+        for fld, text in unit.texts:
+            if not text:
+                continue
+            for m in self.find(text):
+                hits.append(_with_field(m, fld))
+        for fld, code in unit.cpv:
+            for m in self.find_cpv(code):
+                hits.append(_with_field(m, fld))
+        return self.decide(hits)
+
+    def classify_units(self, units: list[Unit]) -> ProcessResult:
+        """Classify a process from its units (title, description, each lot, item, document ...)."""
+        evidence: list[tuple[Unit, Match]] = []
+        caps: set[str] = set()
+        vendors: set[str] = set()
+        positive = False
+        for unit in units:
+            res = self.classify_unit(unit)
+            vendors.update(res.vendors)
+            if res.is_surveillance:
+                positive = True
+                caps.update(res.capabilities)
+            for m in res.matches:
+                evidence.append((unit, m))
+        if not positive:
+            evidence = [(u, m) for u, m in evidence if m.kind == "vendor" or m.vendor]
+        return ProcessResult(positive, [c for c in CAPABILITY_IDS if c in caps], sorted(vendors), evidence)
+
+
+def _with_field(m: Match, fld: str) -> Match:
+    return Match(m.rule, m.kind, m.capability, m.vendor, m.span, m.matched, m.scope, fld)
+
+
+@lru_cache(maxsize=1)
+def get_matcher() -> Matcher:
+    """Return the matcher for every rule file registered through the plugin hook (built once per process)."""
+    return Matcher(load_taxonomy())

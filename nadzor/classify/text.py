@@ -1,0 +1,103 @@
+"""Normalise text for matching: Cyrillic -> Latin, diacritics folded, lower case, punctuation -> space.
+
+The normalised text can differ in length from the original (``љ`` -> ``lj``, ``đ`` -> ``dj``), so
+``Normalized.to_original`` maps a span of the normalised text back to the original text, which is what
+the user sees and what evidence stores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cyrtranslit
+
+__all__ = ["Normalized", "normalize", "normalize_text", "TABLE"]
+
+# Letters cyrtranslit maps differently per language, or that the Serbian table lacks; Macedonian and
+# Bulgarian are needed for Macedonian tenders and the Bulgarian CPV labels.
+_SPECIAL = {
+    "đ": "dj", "ð": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i", "þ": "th",
+    "ѓ": "gj", "ќ": "kj", "ѕ": "dz", "џ": "dz", "ђ": "dj", "ћ": "c", "љ": "lj", "њ": "nj", "ј": "j",
+    "щ": "sht", "ъ": "a", "ь": "", "ю": "yu", "я": "ya", "й": "y", "ы": "y", "э": "e", "ё": "e",
+    "є": "ye", "ї": "yi", "і": "i", "ґ": "g", "х": "h", "ц": "c", "ч": "c", "ш": "s", "ж": "z",
+}
+
+
+def _fold_latin(s: str) -> str:
+    out = []
+    for c in unicodedata.normalize("NFKD", s):
+        if unicodedata.combining(c):
+            continue
+        out.append(_SPECIAL.get(c, c))
+    return "".join(out)
+
+
+def _build_table() -> dict[int, str]:
+    sr = cyrtranslit.mapping.TRANSLIT_DICT["sr"]["tolatin"]
+    table: dict[int, str] = {}
+    ranges = [range(0x0000, 0x0530), range(0x1E00, 0x1F00), range(0x2000, 0x2070), range(0x3000, 0x3004)]
+    for r in ranges:
+        for cp in r:
+            ch = chr(cp)
+            low = ch.lower()
+            if len(low) != 1:
+                low = ch
+            if low in _SPECIAL:
+                out = _SPECIAL[low]
+            elif 0x400 <= cp < 0x530:
+                out = _fold_latin(sr.get(low, low))
+            else:
+                out = _fold_latin(low)
+            if not out:
+                out = ""
+            elif not all(c.isalnum() for c in out):
+                out = " "
+            if out != ch:
+                table[cp] = out
+    return table
+
+
+TABLE = _build_table()
+# Characters whose normalised form is not exactly one character: only texts containing one need an offset map.
+_NON_UNIT = "".join(chr(cp) for cp, out in TABLE.items() if len(out) != 1)
+_NON_UNIT_RE = re.compile("[" + re.escape(_NON_UNIT) + "]")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A text and its normalised form; ``offsets`` is None when the two have the same length."""
+
+    original: str
+    text: str
+    offsets: tuple[int, ...] | None  # offsets[i] = index in original of normalised char i (+ one end entry)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if self.offsets is None:
+            return start, end
+        o = self.offsets
+        s = o[start]
+        e = o[end - 1] + 1 if end > start else s
+        return s, e
+
+
+def normalize_text(text: str) -> str:
+    """Return only the normalised string (for rule terms and keys)."""
+    return text.translate(TABLE)
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` (cached: procurement data repeats the same item texts many times)."""
+    norm = text.translate(TABLE)
+    if _NON_UNIT_RE.search(text) is None:
+        return Normalized(text, norm, None)
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        out = TABLE.get(ord(ch), ch)
+        offsets.extend([i] * len(out))
+    offsets.append(len(text))
+    return Normalized(text, norm, tuple(offsets))
