@@ -18,7 +18,8 @@ from nadzor.exceptions import PluginError
 __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_STRENGTH = {"strong": 3, "weak": 2, "context": 1}
+# rule id -> capabilities it yields to; filled by every Matcher built (rule ids are unique per taxonomy)
+_YIELDS: dict[str, frozenset[str]] = {}
 
 
 def cpv8(code: str | None) -> str | None:
@@ -127,6 +128,8 @@ class Matcher:
         self._index: dict[str, list[_Term]] = {}
         self._cpv: dict[str, list[Rule]] = {}
         for rule in taxonomy.rules:
+            if rule.yields_to:
+                _YIELDS[rule.id] = frozenset(rule.yields_to)
             for term in rule.terms:
                 key_word, rx = _term_regex(term)
                 if len(key_word) < 2:
@@ -189,6 +192,9 @@ class Matcher:
                     s <= m.span[0] and m.span[1] <= e and (e - s) > (m.span[1] - m.span[0]) for s, e in spans
                 )
             ]
+        strong_caps = {m.capability for m in pos if m.kind == "strong"}
+        if strong_caps:
+            pos = [m for m in pos if not (m.rule in _YIELDS and _YIELDS[m.rule] & strong_caps)]
         if any(m.scope == "text" for m in negatives):
             pos = [m for m in pos if m.kind not in ("weak", "context")]
         if not any(m.kind in ("strong", "weak") for m in pos):

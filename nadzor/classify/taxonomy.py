@@ -91,6 +91,7 @@ class Rule(_Model):
     terms: list[str] = []
     cpv: list[str] = []
     vendor: str | None = None
+    yields_to: list[str] = []  # drop this (weak) hit when the same text has a strong hit of one of these capabilities
     source: str = ""
     note: str = ""
 

@@ -1,0 +1,57 @@
+"""``nadzor classify text`` and ``nadzor classify store``: detect surveillance technology."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+__all__ = ["register"]
+
+classify_app = typer.Typer(
+    help="Detect surveillance-technology purchases (capabilities, vendors, and the words that show it).",
+    no_args_is_help=True,
+)
+
+
+@classify_app.command("text")
+def text_command(
+    texts: list[str] = typer.Argument(None, help="Texts to classify; '-' reads one text per line from stdin."),
+):
+    """Classify texts; print one JSON object per text, in order.
+
+    Each object: {"text", "is_surveillance", "capabilities", "vendors", "matches": [{"rule", "capability",
+    "span": [start, end], "matched"}]}; spans index the text as given (Cyrillic stays Cyrillic).
+    """
+    from nadzor.classify import classify_texts
+    from nadzor.cli.output import print_jsonl
+
+    if not texts:
+        raise typer.BadParameter("give at least one text, or '-' to read lines from stdin")
+
+    def source():
+        for t in texts:
+            if t == "-":
+                for line in sys.stdin:
+                    yield line.rstrip("\r\n")
+            else:
+                yield t
+
+    print_jsonl(classify_texts(source()))
+
+
+@classify_app.command("store")
+def store_command(ctx: typer.Context):
+    """Classify every process in the store (the same step `nadzor analyze` runs) and print a summary."""
+    from nadzor.classify import classify_store
+    from nadzor.cli.output import print_json
+
+    store = ctx.obj.store()
+    try:
+        print_json(classify_store(store))
+    finally:
+        store.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(classify_app, name="classify")
