@@ -1,0 +1,25 @@
+import json
+import subprocess
+import sys
+
+
+def run(*args, stdin=None):
+    out = subprocess.run([sys.executable, "-m", "nadzor", *args], input=stdin, capture_output=True, text=True,
+                         check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def test_classify_text_prints_one_json_object_per_text_in_order():
+    rows = run("classify", "text", "Nabavka kamiona", "Набавка опреме за видео надзор")
+    assert [r["text"] for r in rows] == ["Nabavka kamiona", "Набавка опреме за видео надзор"]
+    assert set(rows[0]) == {"text", "is_surveillance", "capabilities", "vendors", "matches"}
+    assert rows[0]["is_surveillance"] is False and rows[1]["is_surveillance"] is True
+    m = rows[1]["matches"][0]
+    assert set(m) == {"rule", "capability", "span", "matched"}
+    assert rows[1]["text"][m["span"][0]:m["span"][1]] == m["matched"] == "видео надзор"
+
+
+def test_classify_text_reads_one_text_per_line_from_stdin():
+    rows = run("classify", "text", "-", stdin="IP kamere\nStručni nadzor\n\nDrón beszerzése\n")
+    assert [r["is_surveillance"] for r in rows] == [True, False, False, True]
+    assert rows[3]["capabilities"] == ["drone"]
