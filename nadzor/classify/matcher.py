@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from nadzor.classify.taxonomy import CAPABILITY_IDS, Rule, Taxonomy, load_taxonomy
 from nadzor.classify.text import normalize, normalize_text
@@ -30,8 +31,7 @@ def cpv8(code: str | None) -> str | None:
     return digits[:8] if len(digits) >= 8 else None
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """One rule hit: where (span in the ORIGINAL text, or None for a CPV code) and what was matched."""
 
     rule: str
@@ -91,12 +91,27 @@ class ProcessResult:
     evidence: list[tuple[Unit, Match]]
 
 
-class _Term:
-    __slots__ = ("regex", "rule")
+def _trie_regex(keys: list[str]) -> str:
+    """Return a regex matching any of ``keys``: 3-letter keys, or shorter whole words (``ip``)."""
+    trie: dict = {}
+    for k in keys:
+        node = trie
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}
 
-    def __init__(self, regex, rule):
-        self.regex = regex
-        self.rule = rule
+    def emit(node) -> str:
+        alts = []
+        end = "" in node
+        for ch in sorted(c for c in node if c):
+            alts.append(re.escape(ch) + emit(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        # a key shorter than three letters is a whole word: it must end there
+        return f"(?:{body}|(?![^\\W_]))" if end else body
+
+    return emit(trie)
 
 
 def _term_regex(term: str) -> tuple[str, re.Pattern]:
@@ -125,7 +140,7 @@ class Matcher:
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
         self.version = taxonomy.version
-        self._index: dict[str, list[_Term]] = {}
+        by_key: dict[str, list[tuple[str, Rule]]] = {}
         self._cpv: dict[str, list[Rule]] = {}
         for rule in taxonomy.rules:
             if rule.yields_to:
@@ -134,9 +149,19 @@ class Matcher:
                 key_word, rx = _term_regex(term)
                 if len(key_word) < 2:
                     raise PluginError(f"rule {rule.id}: term {term!r} starts with a word shorter than 2 letters")
-                self._index.setdefault(key_word[:3], []).append(_Term(rx, rule))
+                entries = by_key.setdefault(key_word[:3], [])
+                if (rx.pattern, rule) not in entries:  # a Cyrillic and a Latin spelling normalise alike
+                    entries.append((rx.pattern, rule))
             for code in rule.cpv:
                 self._cpv.setdefault(code, []).append(rule)
+        # One regex per 3-letter key: every term under the key is an optional lookahead group, so one C-level
+        # match at a word start reports all the terms that match there (overlapping ones included).
+        self._index: dict[str, tuple[re.Pattern, tuple[Rule, ...]]] = {
+            key: (re.compile("".join(f"(?:(?=({pat}))|)" for pat, _ in entries)), tuple(r for _, r in entries))
+            for key, entries in by_key.items()
+        }
+        # Prefilter: one regex (a trie of the keys) finds the word starts worth trying, in C.
+        self._starts = re.compile(r"(?<![^\W_])(?=(" + _trie_regex(sorted(by_key)) + r"))")
         self._cached = lru_cache(maxsize=65536)(self._classify_uncached)
 
     # -- matching ----------------------------------------------------------------------------------------------
@@ -148,21 +173,20 @@ class Matcher:
         s = norm.text
         index = self._index
         out: list[Match] = []
-        for w in _WORD_RE.finditer(s):
+        for w in self._starts.finditer(s):
             start = w.start()
-            cands = index.get(s[start:start + 3]) if w.end() - start >= 3 else index.get(w.group())
-            if not cands:
+            key = w.group(1)
+            entry = index.get(key)
+            if entry is None:
                 continue
-            for t in cands:
-                m = t.regex.match(s, start)
-                if m is None:
-                    continue
-                end = m.end()
-                # extend a stem match to the end of its word, so the evidence shows the whole word
-                while end < len(s) and s[end].isalnum():
-                    end += 1
+            m = entry[0].match(s, start)
+            if m.lastindex is None:
+                continue
+            rules = entry[1]
+            for i, g in [(i, g) for i, g in enumerate(m.groups()) if g is not None]:
+                end = start + len(g)
                 o_start, o_end = norm.to_original(start, end)
-                r = t.rule
+                r = rules[i]
                 out.append(Match(r.id, r.kind, r.capability, r.vendor, (o_start, o_end), text[o_start:o_end], r.scope))
         return out
 
@@ -177,6 +201,8 @@ class Matcher:
     @staticmethod
     def decide(hits: list[Match]) -> TextResult:
         """Apply vetoes and strengths to the hits of one unit (see ``Rule`` for the meaning of each kind)."""
+        if not hits:
+            return _EMPTY
         negatives = [m for m in hits if m.kind == "negative"]
         pos = [m for m in hits if m.kind != "negative"]
         span_neg = [m.span for m in negatives if m.scope == "span" and m.span]
@@ -249,8 +275,11 @@ class Matcher:
         return ProcessResult(positive, [c for c in CAPABILITY_IDS if c in caps], sorted(vendors), evidence)
 
 
+_EMPTY = TextResult(False, [], [])
+
+
 def _with_field(m: Match, fld: str) -> Match:
-    return Match(m.rule, m.kind, m.capability, m.vendor, m.span, m.matched, m.scope, fld)
+    return m._replace(field=fld)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,49 @@
+"""Measure classifier throughput in item texts per second.
+
+Usage: python benchmarks/classifier_speed.py [N] [--devset-only]
+
+Texts: the real titles of the TED notice index and the labelled dev set (when present), made distinct by a
+number so that no cache helps ("cold"), then the same texts again ("cached": procurement data repeats the
+same item descriptions many times).
+"""
+
+import csv
+import sys
+import time
+from pathlib import Path
+
+from nadzor.classify.matcher import get_matcher
+from nadzor.classify.text import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(args[0]) if args else 200_000
+
+base = []
+for shared in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+    ted = shared / "data" / "ted" / "ted_notices_index.csv"
+    if ted.exists():
+        break
+if ted.exists():
+    with open(ted, encoding="utf-8") as f:
+        base += sorted({r["title"] for r in csv.DictReader(f) if r["title"]})
+with open(ROOT / "tests" / "fixtures" / "classifier" / "devset.csv", encoding="utf-8") as f:
+    base += [r["text"] for r in csv.DictReader(f)]
+if "--devset-only" in sys.argv:
+    base = base[-240:]
+texts = [f"{base[i % len(base)]} {i}" for i in range(N)]
+avg_len = sum(map(len, texts)) / len(texts)
+
+m = get_matcher()
+m.classify_text("warm up")
+t0, c0 = time.perf_counter(), time.process_time()
+positives = sum(m.classify_text(t).is_surveillance for t in texts)
+cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
+normalize.cache_clear()
+t0 = time.perf_counter()
+for t in texts[:1000] * (N // 1000):
+    m.classify_text(t)
+cached = time.perf_counter() - t0
+print(f"{N:,} distinct texts (avg {avg_len:.0f} chars, {len(base)} base texts, {positives:,} positive)")
+print(f"cold:   {N / cold:,.0f} texts/s wall ({cold:.2f} s), {N / cold_cpu:,.0f} texts/s CPU time")
+print(f"cached: {N / cached:,.0f} texts/s (1,000 distinct texts repeated)")
