@@ -173,19 +173,20 @@ class Matcher:
         s = norm.text
         index = self._index
         out: list[Match] = []
+        to_original = norm.to_original if norm.offsets is not None else None
         for w in self._starts.finditer(s):
             start = w.start()
-            key = w.group(1)
-            entry = index.get(key)
-            if entry is None:
-                continue
-            m = entry[0].match(s, start)
+            pattern, rules = index[w.group(1)]
+            m = pattern.match(s, start)
             if m.lastindex is None:
                 continue
-            rules = entry[1]
-            for i, g in [(i, g) for i, g in enumerate(m.groups()) if g is not None]:
-                end = start + len(g)
-                o_start, o_end = norm.to_original(start, end)
+            for i, g in enumerate(m.groups()):
+                if g is None:
+                    continue
+                if to_original is None:
+                    o_start, o_end = start, start + len(g)
+                else:
+                    o_start, o_end = to_original(start, start + len(g))
                 r = rules[i]
                 out.append(Match(r.id, r.kind, r.capability, r.vendor, (o_start, o_end), text[o_start:o_end], r.scope))
         return out
@@ -203,6 +204,13 @@ class Matcher:
         """Apply vetoes and strengths to the hits of one unit (see ``Rule`` for the meaning of each kind)."""
         if not hits:
             return _EMPTY
+        if len(hits) == 1:  # the common positive case: one hit, nothing to veto or nest
+            h = hits[0]
+            if h.kind in ("strong", "weak"):
+                return TextResult(True, hits, [])
+            if h.kind == "vendor":
+                return TextResult(False, hits, [])
+            return TextResult(False, [], hits if h.kind == "negative" else [])
         negatives = [m for m in hits if m.kind == "negative"]
         pos = [m for m in hits if m.kind != "negative"]
         span_neg = [m.span for m in negatives if m.scope == "span" and m.span]
