@@ -9,12 +9,14 @@ from __future__ import annotations
 from nadzor.classify.matcher import Matcher, ProcessResult, TextResult, Unit, get_matcher
 from nadzor.classify.purchases import list_purchases
 from nadzor.classify.store import classify_store
+from nadzor.classify.taxonomy import CAPABILITY_IDS
 
 __all__ = [
     "classify_text",
     "classify_texts",
     "classify_process",
     "classify_store",
+    "list_capabilities",
     "list_purchases",
     "get_matcher",
     "Matcher",
@@ -85,3 +87,22 @@ def classify_process(process: dict) -> ProcessResult:
             items(f"{kind}/{i}", obj.get("items"))
             docs(f"{kind}/{i}", obj.get("documents"))
     return get_matcher().classify_units(units)
+
+
+def list_capabilities() -> list[dict]:
+    """Return the taxonomy: one dict per capability with its tier, description, term count and CPV codes."""
+    tax = get_matcher().taxonomy
+    out = []
+    for cap_id in CAPABILITY_IDS:
+        cap = tax.capabilities[cap_id]
+        rules = [r for r in tax.rules if r.capability == cap_id]
+        out.append({
+            "id": cap_id,
+            "title": cap.title,
+            "risk_tier": cap.risk_tier,
+            "description": cap.description,
+            "rules": len(rules),
+            "terms": sum(len(r.terms) for r in rules),
+            "cpv": sorted({c for r in rules for c in r.cpv}),
+        })
+    return out

@@ -53,5 +53,24 @@ def store_command(ctx: typer.Context):
         store.close()
 
 
+@classify_app.command("capabilities")
+def capabilities_command(
+    format: str = typer.Option("table", "--format", "-f", help="jsonl or table."),
+):
+    """List the capabilities the classifier tags, with risk tier, number of terms and CPV codes."""
+    from nadzor.classify import list_capabilities
+    from nadzor.cli.output import print_jsonl, print_table
+    from nadzor.exceptions import InputError
+
+    rows = list_capabilities()
+    if format == "jsonl":
+        print_jsonl(rows)
+    elif format == "table":
+        print_table([r | {"cpv": " ".join(r["cpv"])} for r in rows],
+                    ["id", "risk_tier", "terms", "cpv", "description"], title="Surveillance capabilities")
+    else:
+        raise InputError(f"unknown format {format!r}: use jsonl or table")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(classify_app, name="classify")

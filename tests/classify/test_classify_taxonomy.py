@@ -48,3 +48,17 @@ def test_public_modules_declare_all():
     for info in pkgutil.iter_modules(nadzor.classify.__path__):
         module = importlib.import_module(f"nadzor.classify.{info.name}")
         assert isinstance(getattr(module, "__all__", None), list), info.name
+
+
+def test_generated_cpv_label_rules_are_up_to_date():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import shared_data
+
+    csv_path = shared_data("cpv", "cpv2008_multilingual.csv")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, str(root / "scripts" / "cpv_labels.py"), str(csv_path)],
+                         capture_output=True, text=True, check=True).stdout
+    assert out == (root / "nadzor" / "classify" / "rules" / "cpv_labels.yml").read_text(encoding="utf-8")

@@ -23,3 +23,9 @@ def test_classify_text_reads_one_text_per_line_from_stdin():
     rows = run("classify", "text", "-", stdin="IP kamere\nStručni nadzor\n\nDrón beszerzése\n")
     assert [r["is_surveillance"] for r in rows] == [True, False, False, True]
     assert rows[3]["capabilities"] == ["drone"]
+
+
+def test_classify_capabilities_lists_the_ten_fixed_ids():
+    rows = run("classify", "capabilities", "--format", "jsonl")
+    assert [r["id"] for r in rows][:2] == ["video_surveillance", "facial_recognition"] and len(rows) == 10
+    assert all(r["terms"] > 0 for r in rows)
