@@ -1,8 +1,8 @@
 """Match rule terms and CPV codes against texts and decide what a text (or a whole process) buys.
 
-Speed: terms are indexed by the first three letters of their first word; a text is normalised once
-(cached), split into word starts with one regex, and only the terms indexed under a word's first letters are
-tried there. A title costs a few microseconds.
+Speed: terms are indexed by the first three letters of their first word; a text is normalised once, split
+into words, and only the terms indexed under a word's first letters are tried there, all in one regex match
+(each term an optional lookahead group). Results per text are cached.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from nadzor.exceptions import PluginError
 
 __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
 
-_WORD_RE = re.compile(r"[^\W_]+")
 # rule id -> capabilities it yields to; filled by every Matcher built (rule ids are unique per taxonomy)
 _YIELDS: dict[str, frozenset[str]] = {}
 
@@ -91,29 +90,6 @@ class ProcessResult:
     evidence: list[tuple[Unit, Match]]
 
 
-def _trie_regex(keys: list[str]) -> str:
-    """Return a regex matching any of ``keys``: 3-letter keys, or shorter whole words (``ip``)."""
-    trie: dict = {}
-    for k in keys:
-        node = trie
-        for ch in k:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node) -> str:
-        alts = []
-        end = "" in node
-        for ch in sorted(c for c in node if c):
-            alts.append(re.escape(ch) + emit(node[ch]))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        # a key shorter than three letters is a whole word: it must end there
-        return f"(?:{body}|(?![^\\W_]))" if end else body
-
-    return emit(trie)
-
-
 def _term_regex(term: str) -> tuple[str, re.Pattern]:
     words: list[str] = []
     for raw in term.split():
@@ -160,8 +136,6 @@ class Matcher:
             key: (re.compile("".join(f"(?:(?=({pat}))|)" for pat, _ in entries)), tuple(r for _, r in entries))
             for key, entries in by_key.items()
         }
-        # Prefilter: one regex (a trie of the keys) finds the word starts worth trying, in C.
-        self._starts = re.compile(r"(?<![^\W_])(?=(" + _trie_regex(sorted(by_key)) + r"))")
         self._cached = lru_cache(maxsize=65536)(self._classify_uncached)
 
     # -- matching ----------------------------------------------------------------------------------------------
@@ -174,9 +148,17 @@ class Matcher:
         index = self._index
         out: list[Match] = []
         to_original = norm.to_original if norm.offsets is not None else None
-        for w in self._starts.finditer(s):
-            start = w.start()
-            pattern, rules = index[w.group(1)]
+        pos = 0
+        # str.split and a dict lookup per word beat any regex scan of the whole text in CPython
+        for word in s.split():
+            entry = index.get(word[:3])
+            if entry is None:
+                continue
+            start = s.find(word, pos)
+            while start > 0 and s[start - 1].isalnum():  # the word also occurs inside an earlier word
+                start = s.find(word, start + 1)
+            pos = start + len(word)
+            pattern, rules = entry
             m = pattern.match(s, start)
             if m.lastindex is None:
                 continue

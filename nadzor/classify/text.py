@@ -93,20 +93,31 @@ def _translate(text: str) -> str:
 
 
 class Normalized(NamedTuple):
-    """A text and its normalised form; ``offsets`` is None when the two have the same length."""
+    """A text and its normalised form; ``offsets`` is None when every character maps to exactly one."""
 
     original: str
     text: str
-    offsets: tuple[int, ...] | None  # offsets[i] = index in original of normalised char i (+ one end entry)
+    offsets: bool | None  # True when a span must be mapped (computed lazily, most texts never need it)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalised text to the original text."""
         if self.offsets is None:
             return start, end
-        o = self.offsets
+        o = _offsets(self.original)
         s = o[start]
         e = o[end - 1] + 1 if end > start else s
         return s, e
+
+
+@lru_cache(maxsize=4096)
+def _offsets(original: str) -> tuple[int, ...]:
+    """offsets[i] = index in ``original`` of normalised character i (plus one end entry)."""
+    offsets: list[int] = []
+    for i, ch in enumerate(original):
+        out = TABLE.get(ord(ch), ch)
+        offsets.extend([i] * len(out))
+    offsets.append(len(original))
+    return tuple(offsets)
 
 
 def normalize_text(text: str) -> str:
@@ -118,11 +129,4 @@ def normalize_text(text: str) -> str:
 def normalize(text: str) -> Normalized:
     """Normalise ``text`` (cached: procurement data repeats the same item texts many times)."""
     norm = _translate(text)
-    if _NON_UNIT_RE.search(text) is None:
-        return Normalized(text, norm, None)
-    offsets: list[int] = []
-    for i, ch in enumerate(text):
-        out = TABLE.get(ord(ch), ch)
-        offsets.extend([i] * len(out))
-    offsets.append(len(text))
-    return Normalized(text, norm, tuple(offsets))
+    return Normalized(text, norm, None if text.isascii() or _NON_UNIT_RE.search(text) is None else True)
