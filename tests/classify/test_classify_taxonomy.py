@@ -55,7 +55,7 @@ def test_generated_cpv_label_rules_are_up_to_date():
     import sys
     from pathlib import Path
 
-    from tests.conftest import shared_data
+    from conftest import shared_data
 
     csv_path = shared_data("cpv", "cpv2008_multilingual.csv")
     root = Path(__file__).resolve().parents[2]
