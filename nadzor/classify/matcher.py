@@ -22,11 +22,16 @@ __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_match
 _YIELDS: dict[str, frozenset[str]] = {}
 
 
+@lru_cache(maxsize=8192)
 def cpv8(code: str | None) -> str | None:
     """Return the first 8 digits of a CPV code (check digits vary between portals), or None."""
     if not code:
         return None
-    digits = "".join(c for c in str(code) if c.isdigit())
+    code = str(code)
+    head = code[:8]
+    if head.isdigit():
+        return head
+    digits = "".join(c for c in code if c.isdigit())
     return digits[:8] if len(digits) >= 8 else None
 
 
@@ -137,6 +142,7 @@ class Matcher:
             for key, entries in by_key.items()
         }
         self._cached = lru_cache(maxsize=65536)(self._classify_uncached)
+        self._find_cached = lru_cache(maxsize=65536)(self.find)
 
     # -- matching ----------------------------------------------------------------------------------------------
     def find(self, text: str) -> list[Match]:
@@ -239,7 +245,7 @@ class Matcher:
         for fld, text in unit.texts:
             if not text:
                 continue
-            for m in self.find(text):
+            for m in self._find_cached(text):
                 hits.append(_with_field(m, fld))
         for fld, code in unit.cpv:
             for m in self.find_cpv(code):

@@ -89,6 +89,22 @@ def units_for_store(store) -> dict[str, list[Unit]]:
     return units
 
 
+def _bulk_insert(store, table: str, cols: list[str], rows: list[tuple], casts: dict[str, str]) -> None:
+    """Insert rows through Arrow: DuckDB's executemany is about 100 times slower."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+    name = f"_nadzor_{table}_rows"
+    store.con.register(name, data)
+    try:
+        select = ", ".join(casts.get(c, c) for c in cols)
+        store.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {name}")
+    finally:
+        store.con.unregister(name)
+
+
 def classify_store(store, *, matcher: Matcher | None = None) -> dict:
     """Classify every process; replace the previous classification rows. Returns a summary for ``nadzor analyze``.
 
@@ -117,13 +133,15 @@ def classify_store(store, *, matcher: Matcher | None = None) -> dict:
                 m.span[0] if m.span else None, m.span[1] if m.span else None,
                 m.matched, unit.source_id, unit.locator,
             ))
+    cls_cols = ["ocid", "is_surveillance", "capabilities", "vendors", "restricted_vendors", "classifier_version",
+                "classified_at"]
+    ev_cols = ["ocid", "capability", "rule", "field", "span_start", "span_end", "matched", "source_id", "locator"]
     with store.transaction():
         store.con.execute("DELETE FROM classification_evidence")
         store.con.execute("DELETE FROM classifications")
-        if cls_rows:
-            store.con.executemany("INSERT INTO classifications VALUES (?, ?, ?, ?, ?, ?, ?)", cls_rows)
-        if ev_rows:
-            store.con.executemany("INSERT INTO classification_evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ev_rows)
+        _bulk_insert(store, "classifications", cls_cols, cls_rows,
+                     {"restricted_vendors": "CAST(restricted_vendors AS JSON)"})
+        _bulk_insert(store, "classification_evidence", ev_cols, ev_rows, {})
     n_surv = sum(1 for r in cls_rows if r[1])
     return {
         "processes": len(cls_rows),
