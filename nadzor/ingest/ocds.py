@@ -477,17 +477,14 @@ def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
         "hint": pa.array([u.version_hint for u in units], pa.string()),
     })
     con.register("_units_arrow", tbl)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _u AS
-        SELECT seq, source_id, locator, text, hint, json_valid(text) AS valid FROM _units_arrow
-    """)
-    con.unregister("_units_arrow")
+    # One pass: TRY() gives NULL keys for text that is not valid JSON (explained later in Python).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _c AS
-        SELECT seq, source_id, locator, text, hint, json_type(text) AS jt, json_keys(text) AS keys,
-               json_transform(text, '{_SHAPE}') AS s
-        FROM _u WHERE valid
+        SELECT seq, source_id, locator, text, hint, ltrim(text)[1] = '{{' AS is_object,
+               try(json_keys(text)) AS keys, try(json_transform(text, '{_SHAPE}')) AS s
+        FROM _units_arrow
     """)
+    con.unregister("_units_arrow")
     # Rows SQL can decide: plain releases (1.1) and compiled releases with a string ocid.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _fast AS
@@ -498,7 +495,7 @@ def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
                CASE WHEN json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled')
                     THEN 'compiled' ELSE 'release' END AS kind
         FROM _c
-        WHERE jt = 'OBJECT' AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
+        WHERE is_object AND keys IS NOT NULL AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
           AND NOT list_has_any(keys, ['releases', 'records', 'compiledRelease'])
           AND (
                 (json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled'))
@@ -509,7 +506,7 @@ def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
           )
     """)
     slow = con.execute("""
-        SELECT seq, source_id, locator, text, hint FROM _u WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
+        SELECT seq, source_id, locator, text, hint FROM _c WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
     """).fetchall()
     goods: list[tuple[str, _Good]] = []
     for _seq, source_id, locator, text, hint in slow:
