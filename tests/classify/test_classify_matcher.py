@@ -99,3 +99,17 @@ def test_broad_cpv_code_alone_is_not_enough():
 
 def test_process_without_signal_is_negative():
     assert classify_process({"tender": {"title": "Nabavka goriva"}}).is_surveillance is False
+
+
+@pytest.mark.parametrize("text", [
+    "LED izvori crvenog svetla za semafore",
+    "Nabavka VMS znakova za autoput",
+    "Dronning Ingrids Hospital renovering",
+])
+def test_lookalikes_from_other_domains_stay_negative(text):
+    assert classify_text(text)["is_surveillance"] is False
+
+
+def test_red_light_enforcement_is_found_even_at_traffic_lights():
+    res = classify_text("Kamere za detekciju prolaska na crveno svetlo na semaforima")
+    assert res["capabilities"] == ["traffic_enforcement"]

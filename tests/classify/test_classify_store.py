@@ -110,3 +110,16 @@ def test_purchases_cli_jsonl_and_csv(tmp_path):
     lines = [json.loads(x) for x in run("purchases", "--format", "jsonl").splitlines()]
     assert [x["ocid"] for x in lines] == ["ocds-a-3", "ocds-a-1"]  # newest first
     assert run("purchases", "--format", "csv").splitlines()[0].startswith("ocid,title,buyer,suppliers")
+
+
+def test_bundled_real_ocds_examples_yield_no_surveillance_purchase(store):
+    """The bundled real samples contain no surveillance tender: every flag there would be a false positive."""
+    from pathlib import Path
+
+    from nadzor.ingest.ocds import ingest_paths
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "ocds"
+    ingest_paths(store, [str(examples)])
+    summary = classify_store(store)
+    assert summary["processes"] > 100
+    assert summary["surveillance"] == 0
