@@ -11,7 +11,7 @@ import orjson
 
 from nadzor.exceptions import InputError
 
-__all__ = ["list_purchases", "count_purchases", "PURCHASE_COLUMNS", "ORDERS"]
+__all__ = ["list_purchases", "count_purchases", "is_classified", "PURCHASE_COLUMNS", "ORDERS"]
 
 PURCHASE_COLUMNS = [
     "ocid", "title", "buyer", "suppliers", "capabilities", "vendors", "restricted_vendors", "cpv", "value",
@@ -53,6 +53,11 @@ def _filters(capability, buyer, supplier, year) -> tuple[str, list]:
         sql += " AND substr(p.date, 1, 4) = ?"
         params.append(str(year))
     return sql, params
+
+
+def is_classified(store) -> bool:
+    """Return True when the classify step has run on this store (so an empty list means "none found")."""
+    return bool(store.scalar("SELECT count(*) FROM classifications"))
 
 
 def count_purchases(store, *, capability=None, buyer=None, supplier=None, year=None) -> int:

@@ -22,7 +22,8 @@ def purchases(
 
     A purchase names surveillance technology in its texts or CPV codes: a risk context, not proof of wrongdoing.
     """
-    from nadzor.classify.purchases import PURCHASE_COLUMNS, list_purchases
+    from nadzor.classify.purchases import PURCHASE_COLUMNS, is_classified, list_purchases
+    from nadzor.cli import err_console
     from nadzor.cli.output import print_csv, print_jsonl, print_table
     from nadzor.exceptions import InputError
 
@@ -32,6 +33,8 @@ def purchases(
     try:
         rows = list_purchases(store, capability=capability, buyer=buyer, supplier=supplier, year=year,
                               limit=limit, offset=offset, order=order)
+        if not is_classified(store):
+            err_console.print("no classification in this store yet: run `nadzor analyze` (or `nadzor classify store`)")
     finally:
         store.close()
     if format == "jsonl":
