@@ -168,9 +168,7 @@ class Matcher:
             m = pattern.match(s, start)
             if m.lastindex is None:
                 continue
-            for i, g in enumerate(m.groups()):
-                if g is None:
-                    continue
+            for i, g in [(i, g) for i, g in enumerate(m.groups()) if g is not None]:
                 if to_original is None:
                     o_start, o_end = start, start + len(g)
                 else:

@@ -113,10 +113,13 @@ class Normalized(NamedTuple):
 def _offsets(original: str) -> tuple[int, ...]:
     """offsets[i] = index in ``original`` of normalised character i (plus one end entry)."""
     offsets: list[int] = []
-    for i, ch in enumerate(original):
-        out = TABLE.get(ord(ch), ch)
-        offsets.extend([i] * len(out))
-    offsets.append(len(original))
+    prev = 0
+    for m in _NON_UNIT_RE.finditer(original):  # only the characters that do not map to exactly one
+        i = m.start()
+        offsets.extend(range(prev, i))
+        offsets.extend([i] * len(TABLE[ord(original[i])]))
+        prev = i + 1
+    offsets.extend(range(prev, len(original) + 1))
     return tuple(offsets)
 
 
