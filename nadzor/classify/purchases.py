@@ -11,11 +11,11 @@ import orjson
 
 from nadzor.exceptions import InputError
 
-__all__ = ["list_purchases", "count_purchases", "is_classified", "PURCHASE_COLUMNS", "ORDERS"]
+__all__ = ["list_purchases", "count_purchases", "is_classified", "explain", "PURCHASE_COLUMNS", "ORDERS"]
 
 PURCHASE_COLUMNS = [
     "ocid", "title", "buyer", "suppliers", "capabilities", "vendors", "restricted_vendors", "cpv", "value",
-    "currency", "date", "number_of_tenderers", "amended", "evidence",
+    "currency", "date", "number_of_tenderers", "amended", "explanation", "evidence",
 ]
 
 ORDERS = {
@@ -132,6 +132,7 @@ def list_purchases(store, *, capability: str | None = None, buyer: str | None = 
         )
     out = []
     for r in rows:
+        ev = evidence.get(r["ocid"], [])
         out.append({
             "ocid": r["ocid"],
             "title": r["title"],
@@ -146,6 +147,22 @@ def list_purchases(store, *, capability: str | None = None, buyer: str | None = 
             "date": r["date"],
             "number_of_tenderers": r["number_of_tenderers"],
             "amended": bool(r["amended"]),
-            "evidence": evidence.get(r["ocid"], []),
+            "explanation": explain(list(r["capabilities"] or []), ev),
+            "evidence": ev,
         })
     return out
+
+
+def explain(capabilities: list[str], evidence: list[dict]) -> str:
+    """Return one sentence saying why a process was classified as a surveillance purchase."""
+    reasons = []
+    for cap in capabilities:
+        hit = next((e for e in evidence if e["capability"] == cap), None)
+        if hit is None:
+            continue
+        what = f"CPV code {hit['matched']}" if hit["span"] is None else f"\"{hit['matched']}\""
+        reasons.append(f"{cap.replace('_', ' ')} ({what} in {hit['field']})")
+    if not reasons:
+        return ""
+    return ("Classified as " + "; ".join(reasons) + ". The published texts name this technology; "
+            "this is a risk context, not proof of wrongdoing.")

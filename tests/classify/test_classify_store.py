@@ -87,6 +87,8 @@ def test_list_purchases_shape_values_and_entities(filled):
     assert a1["amended"] is False and a3["amended"] is True
     assert a1["number_of_tenderers"] == 1
     assert a1["evidence"] and all("locator" in e for e in a1["evidence"])
+    assert a1["explanation"].startswith("Classified as video surveillance (")
+    assert "not proof" in a1["explanation"]
 
 
 def test_list_purchases_filters(filled):
