@@ -18,8 +18,6 @@ from nadzor.exceptions import PluginError
 
 __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
 
-# rule id -> capabilities it yields to; filled by every Matcher built (rule ids are unique per taxonomy)
-_YIELDS: dict[str, frozenset[str]] = {}
 
 
 @lru_cache(maxsize=8192)
@@ -121,11 +119,12 @@ class Matcher:
     def __init__(self, taxonomy: Taxonomy):
         self.taxonomy = taxonomy
         self.version = taxonomy.version
+        self._yields: dict[str, frozenset[str]] = {}  # rule id -> capabilities it yields to
         by_key: dict[str, list[tuple[str, Rule]]] = {}
         self._cpv: dict[str, list[Rule]] = {}
         for rule in taxonomy.rules:
             if rule.yields_to:
-                _YIELDS[rule.id] = frozenset(rule.yields_to)
+                self._yields[rule.id] = frozenset(rule.yields_to)
             for term in rule.terms:
                 key_word, rx = _term_regex(term)
                 if len(key_word) < 2:
@@ -185,8 +184,7 @@ class Matcher:
         return [Match(r.id, r.kind, r.capability, r.vendor, None, str(code), r.scope) for r in self._cpv.get(c8, ())]
 
     # -- deciding ----------------------------------------------------------------------------------------------
-    @staticmethod
-    def decide(hits: list[Match]) -> TextResult:
+    def decide(self, hits: list[Match]) -> TextResult:
         """Apply vetoes and strengths to the hits of one unit (see ``Rule`` for the meaning of each kind)."""
         if not hits:
             return _EMPTY
@@ -214,7 +212,8 @@ class Matcher:
             ]
         strong_caps = {m.capability for m in pos if m.kind == "strong"}
         if strong_caps:
-            pos = [m for m in pos if not (m.rule in _YIELDS and _YIELDS[m.rule] & strong_caps)]
+            yields = self._yields
+            pos = [m for m in pos if not (m.rule in yields and yields[m.rule] & strong_caps)]
         if any(m.scope == "text" for m in negatives):
             pos = [m for m in pos if m.kind not in ("weak", "context")]
         if not any(m.kind in ("strong", "weak") for m in pos):
