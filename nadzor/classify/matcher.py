@@ -19,7 +19,6 @@ from nadzor.exceptions import PluginError
 __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
 
 
-
 @lru_cache(maxsize=8192)
 def cpv8(code: str | None) -> str | None:
     """Return the first 8 digits of a CPV code (check digits vary between portals), or None."""
@@ -101,7 +100,7 @@ def _term_regex(term: str) -> tuple[str, re.Pattern]:
         for i, p in enumerate(parts):
             words.append(p + ("*" if stem and i == len(parts) - 1 else ""))
     if not words:
-        raise ValueError(f"empty term {term!r}")
+        raise PluginError(f"empty classifier term {term!r}")
     pieces = []
     for w in words:
         core = re.escape(w.rstrip("*"))
