@@ -113,3 +113,13 @@ def test_lookalikes_from_other_domains_stay_negative(text):
 def test_red_light_enforcement_is_found_even_at_traffic_lights():
     res = classify_text("Kamere za detekciju prolaska na crveno svetlo na semaforima")
     assert res["capabilities"] == ["traffic_enforcement"]
+
+
+def test_broadcast_cameras_are_not_surveillance_but_cctv_television_is():
+    assert classify_text("Videokamere za potrebe lokalne televizije")["is_surveillance"] is False
+    assert classify_text("Televizija zatvorenog kruga za RTV dom")["is_surveillance"] is True
+
+
+def test_plate_readers_and_video_cameras_for_surveillance_are_found():
+    assert classify_text("Nabavka čitača tablica")["capabilities"] == ["plate_recognition"]
+    assert classify_text("Набавка видеокамера за надзор")["capabilities"] == ["video_surveillance"]
