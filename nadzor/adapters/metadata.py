@@ -95,6 +95,7 @@ class AdapterMetadata(BaseModel):
     currency: str | None = None
     ocid_prefix: str = "nadzor-table-"
     verified: bool = True
+    warn_missing: bool = True           # warn when a mapped column is absent (off for hand-made tables)
     verification_note: str | None = None
     notes: str | None = None
     columns: dict[str, TargetField | ColumnSpec] = Field(default_factory=dict)

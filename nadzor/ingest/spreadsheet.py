@@ -72,7 +72,8 @@ def convert_table(path: Path | str, meta: AdapterMetadata, *, data: bytes | None
             if spec.required:
                 conv.quarantined.append(("file", message + "; nothing was read", None))
                 return conv
-            conv.warnings.append(("file", message))
+            if meta.warn_missing:
+                conv.warnings.append(("file", message))
             continue
         if spec.field in positions:
             conv.warnings.append((f"R{header.first_row}:{header.names[idx]}",

@@ -1,0 +1,1 @@
+"""Serbian district polygons and the municipality -> district code list (see SOURCES.md beside this file)."""
