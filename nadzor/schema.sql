@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS releases (
     locator VARCHAR NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS pending_processes (
+    ocid VARCHAR                        -- processes with new releases, not yet rebuilt (an interrupted run)
+);
+
 CREATE TABLE IF NOT EXISTS unfetched_releases (
     ocid VARCHAR,
     url VARCHAR,
@@ -170,7 +174,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
     locator VARCHAR,                    -- line / JSON pointer / row+column of what could not be used
     reason VARCHAR,
     raw VARCHAR,                        -- the raw text, kept
-    created_at TIMESTAMPTZ
+    created_at TIMESTAMPTZ,
+    ocid VARCHAR,                       -- when known
+    kind VARCHAR                        -- file | line | item | conflict | value
 );
 
 CREATE TABLE IF NOT EXISTS warnings (

@@ -145,20 +145,21 @@ def _camera(dataset, ident, lon, lat, props, locator) -> dict:
             "properties": props, "locator": locator}
 
 
-def _register_source(store, path: Path, adapter: str, fmt: str, encoding: str | None = None) -> str:
-    sha, archived, size = store.archive_file(path)
-    if not store.scalar("SELECT count(*) FROM sources WHERE source_id = ?", [sha]):
-        store.con.execute(
-            "INSERT INTO sources (source_id, original_path, archived_path, size, encoding, format, adapter, "
-            "ingested_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'complete')",
-            [sha, str(path), str(archived.relative_to(store.archive_dir)), size, encoding, fmt, adapter, _now()])
-    return sha
+def _begin(store, path: Path, adapter: str, fmt: str):
+    from nadzor.ingest import api
+
+    return api.begin_source(store, path, adapter=adapter, format=fmt, media_type=None)
 
 
-def _quarantine(store, source_id, path, items):
-    for loc, reason, raw in items:
-        store.con.execute("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-                          [source_id, str(path), loc, reason, raw, _now()])
+def _finish(store, source, n_rows: int, bad, warnings) -> None:
+    from nadzor.ingest import api
+
+    for loc, reason, raw in bad:
+        api.quarantine(store, source, loc, reason, raw)
+    for loc, msg in warnings:
+        api.warn(store, source, loc, msg)
+    api.finish_source(store, source, api.IngestReport(sources=1, releases=0, quarantined=len(bad),
+                                                      warnings=len(warnings)))
 
 
 def ingest_cameras(store, path: Path | str, *, dataset: str | None = None, area_name: str | None = None) -> dict:
@@ -169,9 +170,12 @@ def ingest_cameras(store, path: Path | str, *, dataset: str | None = None, area_
     path = Path(path)
     cams, bad, warnings = read_camera_file(path, dataset=dataset)
     with store.transaction():
-        sid = _register_source(store, path, "cameras", path.suffix.lower().lstrip("."))
+        source = _begin(store, path, "cameras", path.suffix.lower().lstrip("."))
+        sid = source.source_id
+        if source.already_complete:
+            return {"file": str(path), "source_id": sid, "cameras": 0, "quarantined": 0,
+                    "warnings": ["already ingested: skipped"]}
         store.con.execute("DELETE FROM cameras WHERE source_id = ?", [sid])
-        store.con.execute("DELETE FROM quarantine WHERE source_id = ?", [sid])
         for c in cams:
             name = c["area_name"] or area_name
             m = match_municipality(name) if name else None
@@ -179,9 +183,7 @@ def ingest_cameras(store, path: Path | str, *, dataset: str | None = None, area_
                 "INSERT INTO cameras VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [c["camera_id"], c["dataset"], c["lon"], c["lat"], c["address"], m.code if m else None, name,
                  c["cameras"], c["year"], orjson.dumps(c["properties"]).decode(), sid, c["locator"]])
-        _quarantine(store, sid, path, bad)
-        for loc, msg in warnings:
-            store.con.execute("INSERT INTO warnings VALUES (?, ?, ?, ?, ?)", [sid, str(path), loc, msg, _now()])
+        _finish(store, source, len(cams), bad, warnings)
     return {"file": str(path), "source_id": sid, "cameras": len(cams), "quarantined": len(bad),
             "warnings": [m for _, m in warnings]}
 
@@ -223,13 +225,15 @@ def load_population(store, path: Path | str) -> dict:
     path = Path(path)
     rows, bad = read_population(path)
     with store.transaction():
-        sid = _register_source(store, path, "population", "csv")
+        source = _begin(store, path, "population", "csv")
+        if source.already_complete:
+            return {"file": str(path), "areas": 0, "quarantined": 0}
         for r in rows:
             store.con.execute("DELETE FROM population WHERE area_code = ? AND year = ?", [r["area_code"], r["year"]])
             store.con.execute("INSERT INTO population VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              [r["area_code"], r["area_name"], r["population"], r["year"], r["source"], sid,
-                               r["locator"]])
-        _quarantine(store, sid, path, bad)
+                              [r["area_code"], r["area_name"], r["population"], r["year"], r["source"],
+                               source.source_id, r["locator"]])
+        _finish(store, source, len(rows), bad, [])
     return {"file": str(path), "areas": len(rows), "quarantined": len(bad)}
 
 
