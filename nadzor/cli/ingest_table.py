@@ -15,8 +15,13 @@ def _render(report) -> None:
     err_console.print(
         f"{report.sources} file(s) ingested, {report.sources_skipped} already done; "
         f"{report.releases} release(s), {report.duplicates} duplicate(s), "
-        f"{report.quarantined} quarantined row(s), {report.warnings} warning(s). "
-        "See `nadzor` quarantine/warnings tables for the reasons.", highlight=False)
+        f"{report.processes_updated} process(es) built, {report.quarantined} quarantined row(s), "
+        f"{report.warnings} warning(s).", highlight=False, soft_wrap=True)
+    if report.quarantined:
+        err_console.print("  see why with: nadzor quarantine", highlight=False)
+    if report.warnings:
+        err_console.print("  warnings (guessed encodings, unmapped columns) are listed by --dry-run",
+                          highlight=False)
 
 
 def _run(ctx: typer.Context, paths: list[Path], adapter: str, sheet: str | None, dry_run: bool) -> None:
@@ -36,9 +41,13 @@ def _run(ctx: typer.Context, paths: list[Path], adapter: str, sheet: str | None,
         return
     from rich.progress import Progress
 
+    from nadzor.adapters import get_adapter
+    from nadzor.ingest.sources import expand_paths
+
+    files = expand_paths(paths, get_adapter(adapter).metadata.kind)
     with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task("ingesting", total=None)
-        report = ingest_with_adapter(ctx.obj.store(), paths, adapter, sheet=sheet,
+        task = bar.add_task("ingesting", total=len(files))
+        report = ingest_with_adapter(ctx.obj.store(), files, adapter, sheet=sheet,
                                      progress=lambda p: bar.advance(task))
     _render(report)
 

@@ -9,7 +9,7 @@ from nadzor.exceptions import InputError
 
 __all__ = ["ingest_with_adapter", "convert_with_adapter", "expand_paths"]
 
-_SUFFIXES = {"ted": (".xml",), "table": (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")}
+_SUFFIXES = {"ted": (".xml",), "table": (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json")}
 
 
 def expand_paths(paths, kind: str) -> list[Path]:

@@ -23,7 +23,7 @@ class RawTable:
     """Rows of one sheet or CSV file: ``rows[i]`` is file row ``i + 1``."""
 
     rows: list[list]
-    format: str                      # csv | xlsx
+    format: str                      # csv | xlsx | json
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
@@ -57,7 +57,8 @@ def _sniff_delimiter(text: str) -> str:
 
 def read_table(path: Path | str, *, encoding: str | None = None, delimiter: str | None = None,
                sheet: str | None = None, data: bytes | None = None) -> RawTable:
-    """Read a ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` file; detect encoding and delimiter unless given.
+    """Read a ``.csv``/``.tsv``/``.txt``, ``.xlsx`` or ``.json`` (list of flat objects) file; detect encoding
+    and delimiter unless given.
 
     Raises ``InputError`` if the file cannot be read as a table. Warnings (encoding guessed) are returned on
     the table, with locator ``file``.
@@ -71,6 +72,8 @@ def read_table(path: Path | str, *, encoding: str | None = None, delimiter: str 
             raise InputError(f"cannot read {path}: {exc}") from exc
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         return _read_xlsx(path, data, sheet)
+    if suffix == ".json":
+        return _read_json(path, data)
     if suffix == ".xls" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError(f"{path}: old Excel .xls files are not supported; save it as .xlsx or CSV")
     text, used, warning = decode_bytes(data, encoding)
@@ -84,6 +87,32 @@ def read_table(path: Path | str, *, encoding: str | None = None, delimiter: str 
     table.delimiter = delimiter
     table.rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return table
+
+
+def _read_json(path: Path, data: bytes) -> RawTable:
+    """A JSON grid export: a list of flat objects (or an object holding one such list, e.g. ``data``).
+    Row 1 is the union of the keys in first-seen order; row n + 1 is object n."""
+    import orjson
+
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{path}: not JSON ({exc})") from exc
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        doc = lists[0] if len(lists) == 1 else None
+    if not isinstance(doc, list) or not all(isinstance(o, dict) for o in doc):
+        raise InputError(f"{path}: a JSON table must be a list of objects (one per row)")
+    keys: dict[str, None] = {}
+    for obj in doc:
+        keys.update(dict.fromkeys(obj))
+    header = list(keys)
+
+    def cell(v):
+        return orjson.dumps(v).decode() if isinstance(v, (dict, list)) else v
+
+    rows = [header] + [[cell(obj.get(k)) for k in header] for obj in doc]
+    return RawTable(rows=rows, format="json", encoding="utf-8")
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> RawTable:

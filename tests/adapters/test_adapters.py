@@ -36,6 +36,13 @@ def test_unknown_adapter_lists_known_ones():
         get_adapter("nope")
 
 
+def test_every_adapter_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "readme" / "sources.md").read_text(encoding="utf-8")
+    assert [a.name for a in list_adapters() if f"`{a.name}`" not in doc] == []
+
+
 def test_every_target_field_is_documented():
     from pathlib import Path
 

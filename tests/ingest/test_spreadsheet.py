@@ -173,3 +173,22 @@ def test_items_text_splits_into_quantities():
         {"description": "kamera", "quantity": 40.0}, {"description": "server", "quantity": 2.0},
         {"description": "softver za prepoznavanje", "quantity": 1.0}]
     assert parse_items("kamere") == [{"description": "kamere"}]
+
+
+def test_new_portal_json_grid_export_reads_through_its_mapping(tmp_path):
+    import json
+
+    grid = [{"Id": 40001, "Name": "Nabavka opreme za video nadzor (fictional)", "EstimatedValue": 2500000.0,
+             "TypeContract": "Dobra", "ProcedureTypeId": 1, "CPVExtended": "35125300 - Sigurnosne kamere",
+             "SubmissionDeadline": "2021-05-10T12:00:00", "BusinessEntityName": "Opština Primerovo"}]
+    path = tmp_path / "postupci.json"
+    path.write_text(json.dumps(grid), encoding="utf-8")
+    conv = get_adapter("rs-jnportal-procedures").convert(path)
+    assert not conv.quarantined and not [m for _, m in conv.warnings if "neither mapped" in m]
+    release = conv.releases[0][1]
+    assert release["ocid"] == "rs-jn-40001"
+    assert release["tender"]["procurementMethod"] == "open"
+    assert release["tender"]["value"] == {"amount": 2500000.0, "currency": "RSD"}
+    assert release["tender"]["tenderPeriod"]["endDate"] == "2021-05-10T00:00:00Z"
+    assert release["tender"]["items"][0]["classification"]["id"] == "35125300"
+    assert release["tag"] == ["tender"]
