@@ -36,7 +36,7 @@ class Adapter:
         ``progress`` is called with each path once it is stored (for progress bars).
         """
         from nadzor.ingest.api import IngestReport
-        from nadzor.ingest.conversion import store_conversion
+        from nadzor.ingest.conversion import rebuild_pending, store_conversion
 
         total = IngestReport()
         m = self.metadata
@@ -44,10 +44,11 @@ class Adapter:
         for path in paths:
             conversion = self.convert(path, sheet=sheet)
             report = store_conversion(store, path, conversion, adapter=adapter, publisher=m.publisher,
-                                      licence=m.licence, origin_url=m.url)
+                                      licence=m.licence, origin_url=m.url, rebuild=False)
             total.add(report)
             if progress is not None:
                 progress(path)
+        total.processes_updated += rebuild_pending(store)
         return total
 
     def describe(self) -> dict:

@@ -47,3 +47,15 @@ def test_table_rows_quarantine_and_warnings_are_stored_with_locators(store, tmp_
     from nadzor.evidence.cameras import contract_camera_counts
 
     assert contract_camera_counts(store)[0]["cameras"] == 40
+
+
+def test_staged_files_become_processes_only_after_the_rebuild(store):
+    from nadzor.ingest.conversion import rebuild_pending, store_conversion
+    from nadzor.ingest.ted import convert_ted
+
+    path = FIXTURES / "ted-xml" / "21-000934-001-EXP.xml"
+    store_conversion(store, path, convert_ted(path), adapter="ted", rebuild=False)
+    assert store.scalar("SELECT count(*) FROM releases") == 1
+    assert store.scalar("SELECT count(*) FROM processes") == 0
+    assert rebuild_pending(store) == 1
+    assert store.scalar("SELECT number_of_tenderers FROM awards") == 1
