@@ -1,11 +1,13 @@
 -- nadzor store schema. Documented column by column in docs/schema.md (a test keeps the two in step).
 -- Every model row carries source_id (sha256 of the archived file) and locator (where in that file it came from).
 
+-- Facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
 
+-- One row per archived input file.
 CREATE TABLE IF NOT EXISTS sources (
     source_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes, as archived
     original_path VARCHAR,              -- the path (or '-' for stdin) it was ingested from, first time seen
@@ -28,8 +30,9 @@ CREATE TABLE IF NOT EXISTS sources (
     n_warnings BIGINT
 );
 
+-- Every release, compiled release or versioned release ingested, as published.
 CREATE TABLE IF NOT EXISTS releases (
-    release_key VARCHAR PRIMARY KEY,    -- kind:ocid:release id (compiled releases: compiled:ocid:source_id:locator)
+    release_key VARCHAR PRIMARY KEY,    -- release:ocid:release id; compiled and versioned: kind:ocid:first 16 hex of content_hash
     ocid VARCHAR NOT NULL,
     release_id VARCHAR,
     kind VARCHAR NOT NULL,              -- release | compiled | versioned
@@ -53,6 +56,7 @@ CREATE TABLE IF NOT EXISTS unfetched_releases (
     locator VARCHAR
 );
 
+-- One row per contracting process (ocid): its compiled release and the fields most questions need.
 CREATE TABLE IF NOT EXISTS processes (
     ocid VARCHAR PRIMARY KEY,
     compiled JSON,                      -- the compiled release (ocdsmerge), or NULL when it is a stored compiled release

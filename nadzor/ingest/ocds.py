@@ -21,6 +21,7 @@ import gzip
 import io
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,6 +379,15 @@ def _expand_obj(store, source, locator: str, obj, version_hint, report) -> list[
         return _expand_record(store, source, locator, obj, version_hint, report)
     if "releases" in obj or "records" in obj:
         version = obj.get("version", "1.0") if isinstance(obj.get("version"), str) else "1.0"
+        # a package inside an array or a line: its metadata describes the source too (first one wins)
+        if isinstance(obj.get("license"), str) and not source.licence:
+            source.licence = obj["license"]
+        if isinstance(obj.get("publisher"), dict) and not source.publisher:
+            source.publisher = obj["publisher"].get("name")
+        if isinstance(obj.get("publishedDate"), str) and not source.published_date:
+            source.published_date = obj["publishedDate"]
+        source.ocds_version = source.ocds_version or version
+        source.format = source.format or ("record_package" if "records" in obj else "release_package")
         for i, rel in enumerate(obj.get("releases") or []):
             out.extend(_expand_obj(store, source, f"{locator}/releases/{i}", rel, version, report))
         for i, rec in enumerate(obj.get("records") or []):
@@ -671,7 +681,12 @@ def _rebuild_chunk(store) -> None:
                            orjson.dumps(compiled).decode(), key))
             continue
         releases = [r[1] for r in rels]
-        compiled = compiling.compile_releases(releases)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            compiled = compiling.compile_releases(releases)
+        for w in caught:  # e.g. ocdsmerge's DuplicateIdValueWarning: keep it, loudly, where it came from
+            store.con.execute("INSERT INTO warnings VALUES (?, NULL, ?, ?, ?)",
+                              [rels[-1][2], rels[-1][3], f"merging {ocid}: {w.message}", now()])
         latest = max(rels, key=lambda r: (r[1].get("date") or "", r[4]))
         clean = orjson.dumps(compiled).decode()
         annotated = compiling.annotate_origins(compiled, [(r[1], r[2], r[3]) for r in sorted(
