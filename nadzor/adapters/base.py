@@ -33,16 +33,23 @@ class Adapter:
     def ingest(self, store, paths, *, sheet: str | None = None, progress: Callable | None = None):
         """Convert and store each file (one transaction per file); return the summed ``IngestReport``.
 
+        A file that cannot be read at all (not XML, not a table) is archived and quarantined with the reason.
+
         ``progress`` is called with each path once it is stored (for progress bars).
         """
+        from nadzor.exceptions import InputError
         from nadzor.ingest.api import IngestReport
-        from nadzor.ingest.conversion import rebuild_pending, store_conversion
+        from nadzor.ingest.conversion import Conversion, rebuild_pending, store_conversion
 
         total = IngestReport()
         m = self.metadata
         adapter = self.name if m.kind == "ted" else f"table:{self.name}"
         for path in paths:
-            conversion = self.convert(path, sheet=sheet)
+            try:
+                conversion = self.convert(path, sheet=sheet)
+            except InputError as exc:
+                # One unreadable file in a folder is quarantined whole; the others still go in.
+                conversion = Conversion(quarantined=[("file", str(exc), None)])
             report = store_conversion(store, path, conversion, adapter=adapter, publisher=m.publisher,
                                       licence=m.licence, origin_url=m.url, rebuild=False)
             total.add(report)

@@ -3,7 +3,9 @@
 One notice becomes one release. Lots go to ``tender.lots``, each lot award (``AWARD_CONTRACT`` or eForms
 ``LotResult``) to an award with ``relatedLots``, and the number of tenders received for that lot to
 ``awards[i].numberOfTenderers`` (an extension field: OCDS has none per award; the store reads it into
-``awards.number_of_tenderers``) and to ``bids.statistics`` (measure ``bids``, per ``relatedLot``).
+``awards.number_of_tenderers``) and to ``bids.statistics`` (measure ``bids``, per ``relatedLot``). When a notice
+gives only the lowest and highest tender instead of the contract value, they go to ``awards[].tenderValueRange``
+and the award has no ``value``.
 
 ocid: ``ted-<year>-S-<number>`` from the notice's OJ S publication number (TED-XML ``DOC_ID`` /
 eForms ``NoticePublicationID``, e.g. ``008689-2021`` -> ``ted-2021-S-008689``), so the TED-XML original and its
@@ -344,15 +346,20 @@ class _TedXml(_Base):
             values = done.find("VALUES")
             if values is not None:
                 value = self.money(values.find("VAL_TOTAL"))
-                if value is None and values.find("VAL_RANGE_TOTAL") is not None:
-                    rng = values.find("VAL_RANGE_TOTAL")
-                    high = self.money(rng.find("HIGH"))
-                    if high:
-                        high["currency"] = rng.get("CURRENCY")
-                        value = {k: v for k, v in high.items() if v}
-                        award["valueRange"] = "upper bound of VAL_RANGE_TOTAL"
                 if value:
                     award["value"] = value
+                rng = values.find("VAL_RANGE_TOTAL")
+                if rng is not None:
+                    # "Lowest / highest offer taken into consideration": not the contract value, kept apart.
+                    bounds = {}
+                    for key, tag in (("lowest", "LOW"), ("highest", "HIGH")):
+                        m = self.money(rng.find(tag))
+                        if m:
+                            if rng.get("CURRENCY"):
+                                m["currency"] = rng.get("CURRENCY")
+                            bounds[key] = m
+                    if bounds:
+                        award["tenderValueRange"] = bounds
             suppliers = []
             for contractor in done.findall("CONTRACTORS/CONTRACTOR") + done.findall("CONTRACTOR"):
                 addr = contractor.find("ADDRESS_CONTRACTOR")
@@ -511,7 +518,7 @@ class _Eforms(_Base):
                         if lot_id and has_lots:
                             s["relatedLot"] = lot_id
                         statistics.append(s)
-            total, currency, suppliers = 0.0, None, []
+            total, currency, suppliers, priced = 0.0, None, [], False
             for tref in lr.findall("LotTender/ID"):
                 tender = tenders.get((tref.text or "").strip())
                 if tender is None:
@@ -520,14 +527,19 @@ class _Eforms(_Base):
                 if money:
                     total += money["amount"]
                     currency = money.get("currency")
+                    priced = True
                 party = parties.get((tender.findtext("TenderingParty/ID") or "").strip())
                 if party is not None:
                     for t in party.findall("Tenderer"):
                         oid = (t.findtext("ID") or "").strip()
                         if oid in self.orgs:
                             suppliers.append(self.org(oid, "supplier"))
-                if money is not None or party is not None:
-                    award["value"] = {"amount": total, "currency": currency} if currency else {"amount": total}
+            if priced:
+                award["value"] = {"amount": total, "currency": currency} if currency else {"amount": total}
+            low, high = self.money(lr.find("LowerTenderAmount")), self.money(lr.find("HigherTenderAmount"))
+            if low or high:
+                # The lowest and highest tenders received: not the contract value, so kept apart from it.
+                award["tenderValueRange"] = {k: v for k, v in (("lowest", low), ("highest", high)) if v}
             if suppliers:
                 award["suppliers"] = suppliers
             for cref in lr.findall("SettledContract/ID"):

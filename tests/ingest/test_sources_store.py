@@ -59,3 +59,17 @@ def test_staged_files_become_processes_only_after_the_rebuild(store):
     assert store.scalar("SELECT count(*) FROM processes") == 0
     assert rebuild_pending(store) == 1
     assert store.scalar("SELECT number_of_tenderers FROM awards") == 1
+
+
+def test_unreadable_file_in_a_folder_is_quarantined_and_the_rest_ingests(store, tmp_path):
+    import shutil
+
+    folder = tmp_path / "notices"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "ted-xml" / "21-000934-001-EXP.xml", folder)
+    (folder / "broken.xml").write_text("<TED_EXPORT><unclosed>", encoding="utf-8")
+    report = ingest_with_adapter(store, [folder], "ted")
+    assert report.releases == 1 and report.quarantined == 1
+    row = store.rows("SELECT original_path, locator, reason FROM quarantine")[0]
+    assert row["original_path"].endswith("broken.xml") and row["locator"] == "file"
+    assert "not well-formed" in row["reason"]
