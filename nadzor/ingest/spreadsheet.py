@@ -167,6 +167,10 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
     loc = f"R{rownum}"
     pid = v.get("process_id")
     ocid = f"{meta.ocid_prefix}{pid}" if pid is not None else f"{meta.ocid_prefix}row-{row_hash}"
+    # With a process id, the award/contract/item ids come from the lot and supplier, not the whole row, so a
+    # corrected amount or date in a re-ingested table updates the award instead of adding a second one.
+    key = row_hash if pid is None else hashlib.sha1(
+        f"{v.get('lot', '')}|{fold(v.get('supplier_name', ''))}".encode()).hexdigest()[:12]
     currency = v.get("currency") or meta.currency
     parties: list[dict] = []
 
@@ -229,7 +233,7 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
     if cpv and not items:
         items = [{"description": v.get("title") or v.get("description") or ""}]
     for k, item in enumerate(items, start=1):
-        item["id"] = f"{row_hash}-{k}"
+        item["id"] = f"{key}-{k}"
         if cpv:
             item["classification"] = {"scheme": "CPV", "id": cpv}
         if "lot" in v:
@@ -240,7 +244,7 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
         tender["lots"] = [{"id": str(v["lot"])}]
     if "source_document" in v:
         doc = str(v["source_document"])
-        entry = {"id": f"doc-{row_hash}", "documentType": "other"}
+        entry = {"id": f"doc-{key}", "documentType": "other"}
         entry["url" if re.match(r"https?://", doc) else "title"] = doc
         tender["documents"] = [entry]
 
@@ -248,7 +252,7 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
         or v.get("award_decision") is True
     if has_award:
         release["tag"] = ["award", "contract"] if ("amount" in v or "contract_date" in v) else ["award"]
-        award: dict = {"id": f"row-{row_hash}", "status": "active"}
+        award: dict = {"id": f"award-{key}", "status": "active"}
         if "date" in v or "contract_date" in v:
             award["date"] = v.get("date") or v["contract_date"]
         if "amount" in v:
@@ -270,7 +274,7 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
             award["suppliers"] = [{"id": sid, "name": v["supplier_name"]}]
         release["awards"] = [award]
         if "amount" in v or "contract_date" in v:
-            contract = {"id": f"row-{row_hash}", "awardID": award["id"], "status": "active"}
+            contract = {"id": f"contract-{key}", "awardID": award["id"], "status": "active"}
             if "amount" in v:
                 contract["value"] = money(v["amount"])
             if "contract_date" in v:

@@ -73,3 +73,16 @@ def test_unreadable_file_in_a_folder_is_quarantined_and_the_rest_ingests(store, 
     row = store.rows("SELECT original_path, locator, reason FROM quarantine")[0]
     assert row["original_path"].endswith("broken.xml") and row["locator"] == "file"
     assert "not well-formed" in row["reason"]
+
+
+def test_corrected_table_with_ids_updates_the_award_instead_of_adding_one(store, tmp_path):
+    first = tmp_path / "v1.csv"
+    first.write_text("ID;Opština;Dobavljač;Iznos;Datum\nN-1;Opština Primerovo;Kamerotehna;1.000,00;01.02.2021\n",
+                     encoding="utf-8")
+    second = tmp_path / "v2.csv"
+    second.write_text("ID;Opština;Dobavljač;Iznos;Datum\nN-1;Opština Primerovo;Kamerotehna;1.500,00;02.02.2021\n",
+                      encoding="utf-8")
+    ingest_with_adapter(store, [first], "journalist")
+    ingest_with_adapter(store, [second], "journalist")
+    assert store.scalar("SELECT count(*) FROM processes") == 1
+    assert store.rows("SELECT value_amount FROM awards") == [{"value_amount": 1500.0}]
