@@ -49,3 +49,19 @@ def test_every_target_field_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "readme" / "sources.md").read_text(encoding="utf-8")
     missing = [f for f in TARGET_FIELDS if f"`{f}`" not in doc]
     assert not missing
+
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "adapters"
+
+
+@pytest.mark.parametrize("adapter", list_adapters(), ids=lambda a: a.name)
+def test_every_adapter_converts_its_sample_cleanly(adapter):
+    samples = sorted(p for p in SAMPLES.glob(f"{adapter.name}.*") if p.suffix != ".md")
+    assert samples, f"add a sample file tests/fixtures/adapters/{adapter.name}.<ext>"
+    conv = adapter.convert(samples[0])
+    assert conv.releases and not conv.quarantined
+    assert not [m for _, m in conv.warnings if "neither mapped" in m or "is not in the file" in m]
+    for locator, release in conv.releases:
+        assert locator
+        assert release["ocid"].startswith(adapter.metadata.ocid_prefix)
+        assert {"ocid", "id", "date", "tag", "tender"} <= set(release)
