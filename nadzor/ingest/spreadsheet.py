@@ -184,9 +184,9 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
     if not any(k in v for k in ("release_date", "date", "contract_date", "tender_deadline")):
         warnings.append((loc, "row has no date: release date set to 1970-01-01 so it sorts first"))
     tender: dict = {"id": str(pid) if pid is not None else f"row-{row_hash}"}
-    for fld, key in (("title", "title"), ("description", "description"), ("note", "note")):
+    for fld in ("title", "description", "note"):
         if fld in v:
-            tender[key] = v[fld]
+            tender[fld] = v[fld]
     buyer_name = v.get("buyer_name") or v.get("municipality")
     if buyer_name:
         buyer = {"id": "buyer", "name": buyer_name, "roles": ["buyer"]}

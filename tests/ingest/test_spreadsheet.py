@@ -192,3 +192,14 @@ def test_new_portal_json_grid_export_reads_through_its_mapping(tmp_path):
     assert release["tender"]["tenderPeriod"]["endDate"] == "2021-05-10T00:00:00Z"
     assert release["tender"]["items"][0]["classification"]["id"] == "35125300"
     assert release["tag"] == ["tender"]
+
+
+def test_rows_of_one_process_keep_one_award_per_lot():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "fixtures" / "adapters" / "eu-ted-csv.csv"
+    conv = get_adapter("eu-ted-csv").convert(sample)
+    assert {r["ocid"] for _, r in conv.releases} == {"ted-csv-2021990001"}
+    award_ids = [r["awards"][0]["id"] for _, r in conv.releases]
+    assert len(set(award_ids)) == 2
+    assert [r["awards"][0]["relatedLots"] for _, r in conv.releases] == [["1"], ["2"]]
