@@ -225,7 +225,7 @@ def _release(v: dict, meta: AdapterMetadata, row_hash: str, rownum: int) -> tupl
         items = parse_items(str(v["items"]))
     cpv = None
     if "cpv" in v:
-        m = re.search(r"\d{8}", str(v["cpv"]).replace("-", "", 0))
+        m = re.search(r"\d{8}", str(v["cpv"]))
         if m:
             cpv = m.group(0)
         else:
