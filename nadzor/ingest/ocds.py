@@ -537,7 +537,7 @@ def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestRep
         FROM (
             SELECT seq, locator, text, ocid, release_id, date,
                    list_transform(tagj, x -> trim(x, '"')) AS tag, kind, upgraded_from,
-                   sha256(json(text)) AS content_hash
+                   sha256(text) AS content_hash
             FROM (SELECT seq, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from FROM _fast
                   {slow_select})
         )
