@@ -86,7 +86,10 @@ def _classify(text: str) -> tuple[object | None, str | None]:
     func = getattr(classify, "classify_text", None)
     if func is None:
         return None, "nadzor.classify has no classify_text(text) in this version; the text was not classified"
-    return func(text), None
+    result = func(text)
+    if isinstance(result, dict):   # the classifier echoes the text; the document row already holds it
+        result = {k: v for k, v in result.items() if k != "text"}
+    return result, None
 
 
 def _json(value) -> str | None:

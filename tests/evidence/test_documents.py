@@ -87,3 +87,18 @@ def test_documents_are_archived_once_linked_and_searchable_across_scripts(store,
 def test_missing_classifier_is_recorded_not_fatal(store, tmp_path):
     doc = add_document(store, _pdf(tmp_path / "a.pdf", "Nabavka kamera"))
     assert doc["classification"] is not None or doc["classifier_note"]
+
+
+def test_text_classifier_result_is_stored_without_the_echoed_text(store, tmp_path, monkeypatch):
+    import nadzor.classify
+
+    def fake(text):
+        return {"text": text, "is_surveillance": "kamer" in text, "capabilities": ["video_surveillance"]}
+
+    monkeypatch.setattr(nadzor.classify, "classify_text", fake, raising=False)
+    doc = add_document(store, _pdf(tmp_path / "a.pdf", "Nabavka kamera"))
+    import json
+
+    stored = json.loads(doc["classification"])
+    assert stored == {"is_surveillance": True, "capabilities": ["video_surveillance"]}
+    assert doc["classifier_note"] is None
