@@ -87,11 +87,9 @@ def overdue_(ctx: typer.Context,
              today: str = typer.Option(None, "--today", help="Check as of this date (default: today)."),
              fmt: str = typer.Option("table", "--format", help="table, json or csv.")):
     """List requests still unanswered after their legal deadline (time to appeal)."""
-    from datetime import date
-
     from nadzor.evidence.foi import overdue
 
-    _show(overdue(ctx.obj.store(read_only=True), date.fromisoformat(today) if today else None), fmt)
+    _show(overdue(ctx.obj.store(read_only=True), today), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -125,12 +125,12 @@ def get_foi(store, foi_id: str, *, today: date | None = None) -> dict:
     return row
 
 
-def list_foi(store, status: str | None = None, *, today: date | None = None) -> list[dict]:
+def list_foi(store, status: str | None = None, *, today: date | str | None = None) -> list[dict]:
     """Return requests (oldest first) with their effective status (sent past the deadline = overdue),
     optionally only those with ``status``."""
     if status is not None and status not in STATUSES:
         raise InputError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    today = today or date.today()
+    today = _date(today) or date.today()
     rows = [_effective(r, today) for r in store.rows("SELECT * FROM foi_requests ORDER BY sent_on, foi_id")]
     return [r for r in rows if status is None or r["status"] == status]
 
@@ -162,6 +162,6 @@ def attach_foi(store, foi_id: str, path, *, note: str | None = None) -> dict:
     return add_document(store, path, foi_id=foi_id, note=note)
 
 
-def overdue(store, today: date | None = None) -> list[dict]:
-    """Return the requests still unanswered after their legal deadline."""
+def overdue(store, today: date | str | None = None) -> list[dict]:
+    """Return the requests still unanswered after their legal deadline (as of ``today``, default today)."""
     return list_foi(store, "overdue", today=today)
