@@ -257,13 +257,15 @@ def add_camera_count(store, *, area_name: str, cameras: int, basis: str = "foi",
 def contract_camera_counts(store) -> list[dict]:
     """Count cameras bought per process from item quantities whose description names cameras.
 
-    Returns one row per process: ocid, buyer_name, area_code, area_name, district, cameras (sum of
-    quantities), items_without_quantity. The buyer is matched to a municipality by name.
+    Returns one row per process: ocid, buyer_name, area_code, area_name, district, cameras (the quantities of
+    the tender's, an award's or a contract's camera items, whichever list adds up to most: the lists repeat each
+    other), items_without_quantity. The buyer is matched to a municipality by name.
     """
     rows = store.rows(
-        "SELECT i.ocid, i.description, i.quantity, p.buyer_name FROM items i LEFT JOIN processes p USING (ocid) "
-        "WHERE i.description IS NOT NULL")
+        "SELECT i.ocid, i.origin, i.description, i.quantity, p.buyer_name FROM items i "
+        "LEFT JOIN processes p USING (ocid) WHERE i.description IS NOT NULL")
     out: dict[str, dict] = {}
+    by_origin: dict[tuple[str, str], int] = {}
     for r in rows:
         if not CAMERA_TERMS.search(fold(r["description"])):
             continue
@@ -275,7 +277,12 @@ def contract_camera_counts(store) -> list[dict]:
         if r["quantity"] is None:
             entry["items_without_quantity"] += 1
         else:
-            entry["cameras"] += int(r["quantity"])
+            key = (r["ocid"], r["origin"] or "")
+            by_origin[key] = by_origin.get(key, 0) + int(r["quantity"])
+    # The same cameras are often listed in the tender and again in the award or contract: take the largest
+    # list's total, never the sum of the lists.
+    for (ocid, _), n in by_origin.items():
+        out[ocid]["cameras"] = max(out[ocid]["cameras"], n)
     return sorted(out.values(), key=lambda e: (e["area_name"] or "~", e["ocid"]))
 
 

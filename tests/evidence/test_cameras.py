@@ -74,11 +74,12 @@ def test_density_without_population_says_so(store):
     assert result["areas"][0]["area_code"] == match_municipality("Čačak").code
 
 
-def _process(store, ocid, buyer, items):
-    store.con.execute("INSERT INTO processes (ocid, buyer_name) VALUES (?, ?)", [ocid, buyer])
+def _process(store, ocid, buyer, items, origin="tender"):
+    if not store.scalar("SELECT count(*) FROM processes WHERE ocid = ?", [ocid]):
+        store.con.execute("INSERT INTO processes (ocid, buyer_name) VALUES (?, ?)", [ocid, buyer])
     for i, (desc, qty) in enumerate(items):
         store.con.execute("INSERT INTO items (ocid, origin, item_id, description, quantity) VALUES "
-                          "(?, 'tender', ?, ?, ?)", [ocid, str(i), desc, qty])
+                          "(?, ?, ?, ?, ?)", [ocid, origin, str(i), desc, qty])
 
 
 def test_contract_camera_counts_from_item_quantities(store):
@@ -89,6 +90,12 @@ def test_contract_camera_counts_from_item_quantities(store):
     assert len(rows) == 1
     assert rows[0]["area_name"] == "Čačak" and rows[0]["cameras"] == 40
     assert rows[0]["items_without_quantity"] == 1
+
+
+def test_cameras_listed_in_tender_and_award_are_not_counted_twice(store):
+    _process(store, "ocds-x-1", "Opština Čačak", [("IP kamera", 40)])
+    _process(store, "ocds-x-1", "Opština Čačak", [("IP kamera", 38)], origin="award")
+    assert contract_camera_counts(store)[0]["cameras"] == 40
 
 
 def test_districts_geojson_counts_purchases_and_cameras(store):
