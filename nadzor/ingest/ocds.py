@@ -125,6 +125,7 @@ class Unit:
     locator: str
     text: str
     version_hint: str | None = None  # '1.0' / '1.1' from the enclosing package; None when unknown
+    source: SourceInfo | None = None
 
 
 class _Transcoder(io.RawIOBase):
@@ -464,38 +465,37 @@ def _expand_record(store, source, locator, rec, version, report) -> list[_Good]:
     return out
 
 
-def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestReport) -> None:
-    """Classify a batch of units in SQL, hand the odd ones to Python, store the releases."""
+def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
+    """Classify a batch of units (from one or more files) in SQL, hand the odd ones to Python, store releases."""
     con = store.con
+    sources = {u.source.source_id: u.source for u in units}
     tbl = pa.table({
         "seq": pa.array(range(len(units)), pa.int64()),
+        "source_id": pa.array([u.source.source_id for u in units], pa.string()),
         "locator": pa.array([u.locator for u in units], pa.string()),
         "text": pa.array([u.text for u in units], pa.string()),
         "hint": pa.array([u.version_hint for u in units], pa.string()),
     })
     con.register("_units_arrow", tbl)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _u AS
-        SELECT seq, locator, text, hint, json_valid(text) AS valid FROM _units_arrow
-    """)
-    con.unregister("_units_arrow")
+    # One pass: TRY() gives NULL keys for text that is not valid JSON (explained later in Python).
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _c AS
-        SELECT seq, locator, text, hint, json_type(text) AS jt, json_keys(text) AS keys,
-               json_transform(text, '{_SHAPE}') AS s
-        FROM _u WHERE valid
+        SELECT seq, source_id, locator, text, hint, ltrim(text)[1] = '{{' AS is_object,
+               try(json_keys(text)) AS keys, try(json_transform(text, '{_SHAPE}')) AS s
+        FROM _units_arrow
     """)
+    con.unregister("_units_arrow")
     # Rows SQL can decide: plain releases (1.1) and compiled releases with a string ocid.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _fast AS
-        SELECT seq, locator, text, s.ocid->>'$' AS ocid,
+        SELECT seq, source_id, locator, text, s.ocid->>'$' AS ocid,
                CASE WHEN json_type(s.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN s.id->>'$' END AS release_id,
                s.date->>'$' AS date,
                CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END AS tagj,
                CASE WHEN json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled')
                     THEN 'compiled' ELSE 'release' END AS kind
         FROM _c
-        WHERE jt = 'OBJECT' AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
+        WHERE is_object AND keys IS NOT NULL AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
           AND NOT list_has_any(keys, ['releases', 'records', 'compiledRelease'])
           AND (
                 (json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled'))
@@ -506,26 +506,31 @@ def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestRep
           )
     """)
     slow = con.execute("""
-        SELECT seq, locator, text, hint FROM _u WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
+        SELECT seq, source_id, locator, text, hint FROM _c WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
     """).fetchall()
-    goods: list[_Good] = []
-    for _seq, locator, text, hint in slow:
-        goods.extend(_expand_python(store, source, Unit(locator, text, hint), report))
+    goods: list[tuple[str, _Good]] = []
+    for _seq, source_id, locator, text, hint in slow:
+        source = sources[source_id]
+        goods.extend((source_id, g) for g in _expand_python(store, source, Unit(locator, text, hint, source),
+                                                            report))
     if goods:
         slow_tbl = pa.table({
-            "locator": [g.locator for g in goods], "kind": [g.kind for g in goods],
-            "text": [g.text for g in goods], "upgraded_from": [g.upgraded_from for g in goods],
+            "source_id": [sid for sid, _ in goods], "locator": [g.locator for _, g in goods],
+            "kind": [g.kind for _, g in goods], "text": [g.text for _, g in goods],
+            "upgraded_from": [g.upgraded_from for _, g in goods],
         })
         con.register("_slow_arrow", slow_tbl)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _slow AS
-            SELECT locator, kind, text, upgraded_from, json_transform(text, '{_SHAPE}') AS s FROM _slow_arrow
+            SELECT source_id, locator, kind, text, upgraded_from, json_transform(text, '{_SHAPE}') AS s
+            FROM _slow_arrow
         """)
         con.unregister("_slow_arrow")
         slow_select = """
             UNION ALL
-            SELECT 1000000000 + row_number() OVER () AS seq, locator, text, s.ocid->>'$', s.id->>'$', s.date->>'$',
-                   CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END, kind, upgraded_from
+            SELECT 1000000000 + row_number() OVER () AS seq, source_id, locator, text, s.ocid->>'$', s.id->>'$',
+                   s.date->>'$', CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END,
+                   kind, upgraded_from
             FROM _slow
         """
     else:
@@ -535,11 +540,11 @@ def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestRep
         SELECT *, CASE kind WHEN 'release' THEN 'release:' || ocid || ':' || release_id
                             ELSE kind || ':' || ocid || ':' || substr(content_hash, 1, 16) END AS release_key
         FROM (
-            SELECT seq, locator, text, ocid, release_id, date,
+            SELECT seq, source_id, locator, text, ocid, release_id, date,
                    list_transform(tagj, x -> trim(x, '"')) AS tag, kind, upgraded_from,
                    sha256(text) AS content_hash
-            FROM (SELECT seq, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from FROM _fast
-                  {slow_select})
+            FROM (SELECT seq, source_id, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from
+                  FROM _fast {slow_select})
         )
     """)
     # Same key: identical content is a duplicate; different content is quarantined (the first one stays).
@@ -548,26 +553,26 @@ def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestRep
         SELECT n.*, r.content_hash AS old_hash, r.source_id AS old_source, r.locator AS old_locator,
                row_number() OVER (PARTITION BY n.release_key ORDER BY n.seq) AS nth,
                first_value(n.content_hash) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_hash,
-               first_value(n.locator) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_locator
+               first_value(n.locator) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_locator,
+               first_value(n.source_id) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_source
         FROM _new n LEFT JOIN releases r USING (release_key)
     """)
     conflicts = con.execute("""
-        SELECT locator, ocid, release_id, text, old_locator, old_source, first_locator FROM _judged
+        SELECT source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source
+        FROM _judged
         WHERE (old_hash IS NOT NULL AND old_hash <> content_hash) OR (nth > 1 AND first_hash <> content_hash)
     """).fetchall()
-    for locator, ocid, release_id, text, old_locator, old_source, first_locator in conflicts:
+    for source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source in conflicts:
         if _same_content(store, text, ocid, release_id, old_locator, old_source):
             report.duplicates += 1
             continue
-        if old_locator is not None:
-            path = store.scalar("SELECT original_path FROM sources WHERE source_id = ?", [old_source])
-            earlier = f"{path} at {old_locator}"
-        else:
-            earlier = f"this file at {first_locator}"
-        quarantine(store, source, locator, f"{locator or '(whole document)'}: release id '{release_id}' of {ocid} "
-                   f"was already ingested "
-                   f"from {earlier} with different content; the first one is kept", text, ocid=ocid,
-                   kind="conflict")
+        earlier_source = old_source if old_locator is not None else first_source
+        earlier_locator = old_locator if old_locator is not None else first_locator
+        path = store.scalar("SELECT original_path FROM sources WHERE source_id = ?", [earlier_source])
+        quarantine(store, sources[source_id], locator,
+                   f"{locator or '(whole document)'}: release id '{release_id}' of {ocid} was already ingested "
+                   f"from {path} at {earlier_locator or '(whole document)'} with different content; the first one "
+                   "is kept", text, ocid=ocid, kind="conflict")
         report.quarantined += 1
     report.duplicates += con.execute("""
         SELECT count(*) FROM _judged
@@ -575,17 +580,16 @@ def _stage_batch(store, source: SourceInfo, units: list[Unit], report: IngestRep
     """).fetchone()[0]
     inserted = con.execute("""
         INSERT INTO releases
-        SELECT release_key, ocid, release_id, kind, date, tag, content_hash, text, upgraded_from, ?, locator
+        SELECT release_key, ocid, release_id, kind, date, tag, content_hash, text, upgraded_from, source_id, locator
         FROM _judged WHERE old_hash IS NULL AND nth = 1
-    """, [source.source_id]).fetchone()[0]
+    """).fetchone()[0]
     report.releases += inserted
     con.execute("""
         INSERT INTO pending_processes SELECT DISTINCT ocid FROM _judged WHERE old_hash IS NULL AND nth = 1
         AND ocid NOT IN (SELECT ocid FROM pending_processes)
     """)
-    for t in ("_u", "_c", "_fast", "_new", "_judged"):
+    for t in ("_u", "_c", "_fast", "_new", "_judged", "_slow"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    con.execute("DROP TABLE IF EXISTS _slow")
 
 
 def _same_content(store, text, ocid, release_id, old_locator, old_source) -> bool:
@@ -605,12 +609,12 @@ def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, obj
     batch: list[Unit] = []
     for locator, obj in docs:
         text = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
-        batch.append(Unit(locator, text, "1.1"))
+        batch.append(Unit(locator, text, "1.1", source))
         if len(batch) >= BATCH:
-            _stage_batch(store, source, batch, report)
+            _stage_batch(store, batch, report)
             batch = []
     if batch:
-        _stage_batch(store, source, batch, report)
+        _stage_batch(store, batch, report)
     report.processes_updated += rebuild_processes(store, own_transactions=False)
     return report
 
@@ -788,63 +792,93 @@ def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
             raise InputError(f"{p}: no such file or folder")
 
 
-def ingest_file(store, path: str, *, progress=None) -> IngestReport:
-    """Archive and stage one OCDS file (or '-' for stdin) in one transaction; processes are rebuilt after."""
-    data = sys.stdin.buffer.read() if path == "-" else None
-    report = IngestReport()
-    with store.transaction():
-        source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data)
-        if source.already_complete:
-            report.sources_skipped = 1
-            return report
-        report.sources = 1
-        archived = source.archived_path
-        encoding, confident = _detect_encoding(archived)
-        source.encoding = encoding
-        if not encoding.startswith("utf-8"):
-            msg = (f"{source.original_path}: not UTF-8; decoded as {encoding}"
-                   + ("" if confident else " (a guess)") + ": check accents in names and titles")
-            warn(store, source, "", msg)
-            report.warnings += 1
-            report.messages.append(msg)
-        f, gzipped = _open_binary(archived)
-        f.close()
-        jsonl = _looks_like_json_lines(archived, source.original_path)
-        source.media_type = "application/gzip" if gzipped else (
-            "application/x-ndjson" if jsonl else "application/json")
-        if jsonl:
-            source.format = "json_lines"
-            units = _iter_lines(archived, encoding, report, store, source)
-        else:
-            units = _iter_document(archived, encoding, source, report, store)
-        batch: list[Unit] = []
-        for unit in units:
-            batch.append(unit)
-            if len(batch) >= BATCH:
-                _stage_batch(store, source, batch, report)
-                batch = []
-                if progress:
-                    progress("read", report.releases, None)
-        if batch:
-            _stage_batch(store, source, batch, report)
-        if source.format is None:
-            kinds = store.rows("SELECT kind, count(*) AS n FROM releases WHERE source_id = ? GROUP BY kind",
-                               [source.source_id])
-            source.format = kinds[0]["kind"] if len(kinds) == 1 else "mixed"
-        report.quarantined = store.scalar("SELECT count(*) FROM quarantine WHERE source_id = ?",
-                                          [source.source_id])
-        finish_source(store, source, report)
-    return report
+def _open_file(store, path: str, report: IngestReport, data: bytes | None = None):
+    """Archive and register one file; return (source, units) or (source, None) when it was ingested before."""
+    source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data)
+    if source.already_complete:
+        report.sources_skipped += 1
+        return source, None
+    report.sources += 1
+    archived = source.archived_path
+    encoding, confident = _detect_encoding(archived)
+    source.encoding = encoding
+    if not encoding.startswith("utf-8"):
+        msg = (f"{source.original_path}: not UTF-8; decoded as {encoding}"
+               + ("" if confident else " (a guess)") + ": check accents in names and titles")
+        warn(store, source, "", msg)
+        report.warnings += 1
+        report.messages.append(msg)
+    f, gzipped = _open_binary(archived)
+    f.close()
+    jsonl = _looks_like_json_lines(archived, source.original_path)
+    source.media_type = "application/gzip" if gzipped else ("application/x-ndjson" if jsonl else "application/json")
+    if jsonl:
+        source.format = "json_lines"
+        units = _iter_lines(archived, encoding, report, store, source)
+    else:
+        units = _iter_document(archived, encoding, source, report, store)
+    return source, units
+
+
+def _finish(store, source: SourceInfo) -> None:
+    if source.format is None:
+        kinds = store.rows("SELECT kind FROM releases WHERE source_id = ? GROUP BY kind", [source.source_id])
+        source.format = kinds[0]["kind"] if len(kinds) == 1 else ("mixed" if kinds else "empty")
+    counts = IngestReport(
+        releases=store.scalar("SELECT count(*) FROM releases WHERE source_id = ?", [source.source_id]),
+        quarantined=store.scalar("SELECT count(*) FROM quarantine WHERE source_id = ?", [source.source_id]),
+        warnings=store.scalar("SELECT count(*) FROM warnings WHERE source_id = ?", [source.source_id]),
+    )
+    finish_source(store, source, counts)
+
+
+# Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
+GROUP_BYTES = 64 << 20
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
-    """Ingest files, folders (recursive) and '-' (stdin): one transaction per file, then rebuild the processes
-    they touched (and any left pending by an interrupted run)."""
-    total = IngestReport()
-    for path in iter_input_files(paths):
-        if on_file:
-            on_file(path)
-        total.add(ingest_file(store, path, progress=progress))
-    total.processes_updated = rebuild_processes(
+    """Ingest files, folders (recursive) and '-' (stdin), then rebuild the processes they touched (and any left
+    pending by an interrupted run).
+
+    Files are staged in transactions of one big file or a group of small ones: a kill rolls back the current
+    group only, and the next run skips what was completed and finishes the rest.
+    """
+    report = IngestReport()
+    files = list(iter_input_files(paths))
+    quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
+    i = 0
+    while i < len(files):
+        with store.transaction():
+            group_bytes, batch, opened = 0, [], []
+            while i < len(files) and group_bytes < GROUP_BYTES and len(batch) < BATCH:
+                path = files[i]
+                i += 1
+                if on_file:
+                    on_file(path)
+                data = sys.stdin.buffer.read() if path == "-" else None
+                source, units = _open_file(store, path, report, data)
+                if units is None:
+                    continue
+                opened.append(source)
+                group_bytes += source.size
+                for unit in units:
+                    unit.source = source
+                    batch.append(unit)
+                    if len(batch) >= BATCH:
+                        _stage_batch(store, batch, report)
+                        batch = []
+                        if progress:
+                            progress("read", report.releases, None)
+            if batch:
+                _stage_batch(store, batch, report)
+            for source in opened:
+                _finish(store, source)
+    report.processes_updated = rebuild_processes(
         store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
-    return total
+    report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
+    return report
+
+
+def ingest_file(store, path: str, *, progress=None) -> IngestReport:
+    """Ingest one OCDS file (or '-' for stdin) and rebuild the processes it touched."""
+    return ingest_paths(store, [path], progress=progress)
