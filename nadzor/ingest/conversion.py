@@ -70,15 +70,17 @@ def store_conversion(store, path: Path | str, conversion: Conversion, *, adapter
 
 
 def _stage(store, source, releases):
-    # The core ingest's own per-file staging step (what `nadzor ingest` runs for each file before one rebuild).
+    # The core ingest's own staging step (what `nadzor ingest` runs per file before one rebuild). It is internal
+    # to nadzor.ingest: tests/ingest/test_sources_store.py fails if its signature drifts.
     import orjson
 
     from nadzor.ingest import api, ocds
 
     report = api.IngestReport()
-    units = [ocds.Unit(locator, orjson.dumps(release).decode(), "1.1") for locator, release in releases]
+    units = [ocds.Unit(locator=locator, text=orjson.dumps(release).decode(), version_hint="1.1", source=source)
+             for locator, release in releases]
     if units:
-        ocds._stage_batch(store, source, units, report)
+        ocds._stage_batch(store, units, report)
     return report
 
 
