@@ -245,3 +245,80 @@ CREATE TABLE IF NOT EXISTS party_entities (
     score DOUBLE,
     reason VARCHAR
 );
+
+-- Evidence trail (sources helper): camera registry, population, FOI requests, archived documents.
+
+CREATE TABLE IF NOT EXISTS cameras (
+    camera_id VARCHAR,                  -- dataset:row (stable within a dataset)
+    dataset VARCHAR,                    -- e.g. zagreb-data-gov-hr, mne-eagle-eye, or the file name
+    lon DOUBLE,
+    lat DOUBLE,
+    address VARCHAR,
+    area_code VARCHAR,                  -- municipality code when given or matched
+    area_name VARCHAR,                  -- municipality / town as given
+    cameras INTEGER,                    -- cameras at this point (1 unless the source says more)
+    year INTEGER,                       -- installation year when given
+    properties JSON,                    -- every other column of the row, kept
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS camera_counts (
+    area_code VARCHAR,
+    area_name VARCHAR,
+    cameras BIGINT,
+    basis VARCHAR,                      -- foi | contract | registry | manual
+    as_of VARCHAR,                      -- date the count refers to
+    foi_id VARCHAR,                     -- the FOI request that gave the count
+    ocid VARCHAR,                       -- the process whose items gave the count
+    note VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS population (
+    area_code VARCHAR,
+    area_name VARCHAR,
+    population BIGINT,
+    year INTEGER,
+    source VARCHAR,                     -- who published the figure (e.g. census table name)
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS foi_requests (
+    foi_id VARCHAR PRIMARY KEY,         -- FOI-0001 ...
+    country VARCHAR,                    -- rule table key (RS, ...)
+    authority VARCHAR,                  -- to whom
+    subject VARCHAR,                    -- what was asked
+    sent_on DATE,
+    channel VARCHAR,                    -- email | post | portal | in person
+    urgent BOOLEAN,                     -- life/freedom/health/environment: the short deadline applies
+    extended BOOLEAN,                   -- the authority gave notice of the longer deadline
+    due_on DATE,                        -- legal deadline computed from the country's rule
+    status VARCHAR,                     -- sent | answered | partial | refused | overdue | appealed
+    answered_on DATE,
+    ocid VARCHAR,                       -- the procurement process it is about, when there is one
+    notes VARCHAR,
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS archived_documents (
+    sha256 VARCHAR PRIMARY KEY,         -- the archived file (Store.archive_path)
+    filename VARCHAR,
+    media_type VARCHAR,
+    size BIGINT,
+    pages INTEGER,
+    text VARCHAR,                       -- extracted text as in the document
+    text_folded VARCHAR,                -- transliterated, no diacritics, lower case (for search)
+    extracted_with VARCHAR,             -- pypdf | python-docx | openpyxl | none
+    classification JSON,                -- what nadzor.classify found in the text, when available
+    classifier_note VARCHAR,            -- why the classifier did not run, when it did not
+    added_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS document_links (
+    sha256 VARCHAR,
+    ocid VARCHAR,                       -- a procurement process
+    foi_id VARCHAR,                     -- or an FOI request (answer documents)
+    note VARCHAR,
+    linked_at TIMESTAMPTZ
+);
