@@ -6,6 +6,7 @@ import pytest
 import nadzor.classify
 from nadzor.classify.taxonomy import CAPABILITY_IDS, builtin_rule_paths, load_taxonomy
 from nadzor.exceptions import PluginError
+from tests.conftest import shared_data
 
 
 def test_every_capability_has_one_file_with_description_and_tier():
@@ -54,8 +55,6 @@ def test_generated_cpv_label_rules_are_up_to_date():
     import subprocess
     import sys
     from pathlib import Path
-
-    from conftest import shared_data
 
     csv_path = shared_data("cpv", "cpv2008_multilingual.csv")
     root = Path(__file__).resolve().parents[2]
