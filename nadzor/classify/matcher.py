@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from nadzor.classify.taxonomy import CAPABILITY_IDS, Rule, Taxonomy, load_taxonomy
-from nadzor.classify.text import normalize, normalize_text
+from nadzor.classify.text import _LONG, normalize, normalize_text
 from nadzor.exceptions import PluginError
 
 __all__ = ["Match", "TextResult", "Unit", "ProcessResult", "Matcher", "get_matcher", "cpv8"]
@@ -232,8 +232,11 @@ class Matcher:
         return self.decide(self.find(text))
 
     def classify_text(self, text: str) -> TextResult:
-        """Classify one text (cached)."""
-        return self._cached(text or "")
+        """Classify one text (cached unless it is a long document text)."""
+        text = text or ""
+        if len(text) > _LONG:
+            return self._classify_uncached(text)
+        return self._cached(text)
 
     def classify_unit(self, unit: Unit) -> TextResult:
         """Classify the texts and CPV codes of one unit together (a negative in one vetoes weak hits in all)."""
@@ -241,7 +244,7 @@ class Matcher:
         for fld, text in unit.texts:
             if not text:
                 continue
-            for m in self._find_cached(text):
+            for m in (self.find(text) if len(text) > _LONG else self._find_cached(text)):
                 hits.append(_with_field(m, fld))
         for fld, code in unit.cpv:
             for m in self.find_cpv(code):

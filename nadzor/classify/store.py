@@ -2,7 +2,8 @@
 
 A process is split into units classified separately (so a negative word in one item does not veto another
 item): the title, the description, each lot, each item (its description together with its CPV codes), each
-award and contract title, and each document title. Each evidence row keeps the field, the span in the text
+award and contract title, each document title, and the extracted text of each archived document linked to
+the process (``archived_documents`` + ``document_links``). Each evidence row keeps the field, the span in the text
 as published, and the source_id and locator of the row it came from.
 """
 
@@ -86,6 +87,13 @@ def units_for_store(store) -> dict[str, list[Unit]]:
         base = field_from_locator(loc, f"{parent}/documents")
         texts = [(f"{base}/title", title), (f"{base}/description", desc)]
         units[ocid].append(Unit(texts=[t for t in texts if t[1]], source_id=sid, locator=loc))
+    # document texts (archived_documents, linked to a process through document_links), when any exist
+    for ocid, sha, filename, text in store.con.execute(
+        "SELECT l.ocid, d.sha256, d.filename, d.text FROM document_links l JOIN archived_documents d USING (sha256)"
+        " WHERE l.ocid IS NOT NULL AND d.text IS NOT NULL AND d.text <> ''"
+    ).fetchall():
+        if ocid in units:
+            units[ocid].append(Unit(texts=[(f"archived_documents/{sha}/text", text)], source_id=sha, locator=filename))
     return units
 
 

@@ -128,8 +128,20 @@ def normalize_text(text: str) -> str:
     return _translate(text)
 
 
-@lru_cache(maxsize=65536)
+_LONG = 4000  # longer texts (document bodies) are not cached: they rarely repeat and would fill memory
+
+
 def normalize(text: str) -> Normalized:
-    """Normalise ``text`` (cached: procurement data repeats the same item texts many times)."""
+    """Normalise ``text`` (short texts are cached: procurement data repeats the same item texts many times)."""
+    if len(text) > _LONG:
+        return _normalize(text)
+    return _normalize_cached(text)
+
+
+def _normalize(text: str) -> Normalized:
     norm = _translate(text)
     return Normalized(text, norm, None if text.isascii() or _NON_UNIT_RE.search(text) is None else True)
+
+
+_normalize_cached = lru_cache(maxsize=65536)(_normalize)
+normalize.cache_clear = _normalize_cached.cache_clear  # type: ignore[attr-defined]

@@ -123,3 +123,10 @@ def test_broadcast_cameras_are_not_surveillance_but_cctv_television_is():
 def test_plate_readers_and_video_cameras_for_surveillance_are_found():
     assert classify_text("Nabavka čitača tablica")["capabilities"] == ["plate_recognition"]
     assert classify_text("Набавка видеокамера за надзор")["capabilities"] == ["video_surveillance"]
+
+
+def test_long_document_text_maps_spans_without_caching():
+    text = "Љубљана ђак " * 500 + "Систем видео надзора"
+    res = classify_text(text)
+    m = res["matches"][0]
+    assert text[m["span"][0]:m["span"][1]] == m["matched"] == "видео надзора"

@@ -125,3 +125,15 @@ def test_bundled_real_ocds_examples_yield_no_surveillance_purchase(store):
     summary = classify_store(store)
     assert summary["processes"] > 100
     assert summary["surveillance"] == 0
+
+
+def test_linked_document_text_is_classified_with_its_span(store):
+    store.con.execute("INSERT INTO processes (ocid, title) VALUES ('ocds-d-1', 'Nabavka opreme')")
+    store.con.execute("INSERT INTO archived_documents (sha256, filename, text) VALUES "
+                      "('abc123', 'specifikacija.pdf', 'Tehnička specifikacija: kamere sa prepoznavanjem lica, 12 kom.')")
+    store.con.execute("INSERT INTO document_links (sha256, ocid) VALUES ('abc123', 'ocds-d-1')")
+    classify_store(store)
+    ev = store.rows("SELECT * FROM classification_evidence WHERE capability = 'facial_recognition'")
+    assert ev[0]["field"] == "archived_documents/abc123/text"
+    assert ev[0]["source_id"] == "abc123" and ev[0]["locator"] == "specifikacija.pdf"
+    assert ev[0]["matched"] == "prepoznavanjem lica"
