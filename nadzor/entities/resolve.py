@@ -1,0 +1,305 @@
+"""Group organisation records into entities: identifier first, then normalised name, then fuzzy name; every merge
+carries its rule, score and a reason, and a user's decisions file is re-applied on every run.
+
+A record is one distinct (name, identifiers) pair as published. Merges are refused when they would join two
+clusters that carry different identifiers of the same scheme, different seat cities, or different pins from the
+decisions file, so one generic word or one shared spelling cannot chain distinct companies together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from nadzor.entities.decisions import Decisions
+from nadzor.entities.names import GENERIC_WORDS, fold, normalise, phonetic
+
+__all__ = ["Record", "Assignment", "Entity", "Resolution", "MatchSettings", "resolve", "normalise_identifier",
+           "name_similarity"]
+
+_PLACEHOLDER_IDS = re.compile(r"^(0+|-+|n/?a|none|null|unknown|nepoznat[oa]?)$", re.IGNORECASE)
+
+
+def normalise_identifier(scheme: str | None, ident: str | None) -> str | None:
+    """Return ``SCHEME:ID`` with spaces removed, or None for a missing or placeholder identifier."""
+    if ident is None:
+        return None
+    ident = re.sub(r"\s+", "", str(ident)).strip(".")
+    if not ident or _PLACEHOLDER_IDS.match(ident):
+        return None
+    scheme = (scheme or "UNKNOWN").strip().upper() or "UNKNOWN"
+    return f"{scheme}:{ident}"
+
+
+@dataclass
+class Record:
+    """One distinct published spelling of an organisation, with the identifiers published with it."""
+
+    name: str
+    identifiers: frozenset[str] = frozenset()
+    count: int = 1
+
+
+@dataclass
+class Assignment:
+    """Why a record belongs to its entity."""
+
+    entity_id: str
+    rule: str          # identifier | normalised_name | fuzzy | decision | single
+    score: float
+    reason: str
+
+
+@dataclass
+class Entity:
+    """One organisation: its display name, all spellings and identifiers."""
+
+    entity_id: str
+    name: str
+    names: list[str]
+    identifiers: list[str]
+    records: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Resolution:
+    """The entities and, per record index, the assignment that explains it."""
+
+    entities: list[Entity]
+    assignments: list[Assignment]
+
+
+@dataclass
+class MatchSettings:
+    """Thresholds of the fuzzy stage (similarity is 0..1 on spelling-folded names)."""
+
+    threshold: float = 0.90
+    short_threshold: float = 0.95   # for the distinctive part when it is shorter than short_length letters
+    short_length: int = 11
+    fuzzy: bool = True
+
+
+class _Clusters:
+    def __init__(self, n: int, scheme_ids: list[dict[str, set[str]]], cities: list[set[str]], pins: list[set[int]]):
+        self.parent = list(range(n))
+        self.scheme_ids = scheme_ids
+        self.cities = cities
+        self.pins = pins
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def conflict(self, a: int, b: int, *, check_ids: bool = True) -> str | None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return "already together"
+        if self.pins[ra] != self.pins[rb]:
+            return "kept apart by a decision"
+        if check_ids:
+            for scheme, ids in self.scheme_ids[ra].items():
+                other = self.scheme_ids[rb].get(scheme)
+                if other and not (ids & other):
+                    return f"different {scheme} identifiers"
+        if self.cities[ra] and self.cities[rb] and not (self.cities[ra] & self.cities[rb]):
+            return "different seat cities"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        self.parent[rb] = ra
+        for scheme, ids in self.scheme_ids[rb].items():
+            self.scheme_ids[ra].setdefault(scheme, set()).update(ids)
+        self.cities[ra] |= self.cities[rb]
+
+
+def _digits(key: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\d+", key))
+
+
+_GENERIC_PHONETIC = frozenset(phonetic(w) for w in GENERIC_WORDS)
+
+
+def _is_generic(token: str) -> bool:
+    if token in _GENERIC_PHONETIC:
+        return True
+    # A misspelt generic word ("securty") is still generic.
+    return len(token) >= 6 and any(
+        Levenshtein.normalized_similarity(token, g) >= 0.8 for g in _GENERIC_PHONETIC if abs(len(g) - len(token)) <= 2
+    )
+
+
+def _distinctive_phonetic(pkey: str) -> str:
+    return " ".join(t for t in pkey.split() if not _is_generic(t))
+
+
+def name_similarity(a: str, b: str, settings: MatchSettings | None = None) -> tuple[float, bool, str]:
+    """Return (similarity 0..1, whether it is a match, explanation) of two normalised keys.
+
+    Both the whole names and their distinctive parts (without generic words such as "security", "sistem") are
+    compared (Levenshtein, on spelling-folded names), so two companies that share only generic words
+    ("Alfa Security" / "Beta Security") do not match. A short distinctive part must match more closely
+    ("Telefonika" / "Telefonija" are two companies). Names with different numbers, or with no distinctive word,
+    never match.
+    """
+    settings = settings or MatchSettings()
+    pa, pb = phonetic(a), phonetic(b)
+    if _digits(a) != _digits(b):
+        return 0.0, False, "different numbers in the names"
+    da, db = _distinctive_phonetic(pa), _distinctive_phonetic(pb)
+    if not da or not db:
+        return 0.0, False, "a name made only of generic words"
+    whole = Levenshtein.normalized_similarity(pa, pb)
+    dist = Levenshtein.normalized_similarity(da, db)
+    short = min(len(da.replace(" ", "")), len(db.replace(" ", ""))) < settings.short_length
+    needed = settings.short_threshold if short else settings.threshold
+    ok = whole >= settings.threshold and dist >= needed
+    score = min(whole, dist)
+    why = (f"'{a}' ~ '{b}': spelling-folded similarity {whole:.2f} (whole name) and {dist:.2f} "
+           f"(distinctive part), thresholds {settings.threshold:.2f} / {needed:.2f}")
+    return score, ok, why
+
+
+def _blocks(keys: list[str]) -> dict[str, list[int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        p = phonetic(key)
+        d = _distinctive_phonetic(p).replace(" ", "")
+        if len(d) < 3:
+            continue
+        blocks["p:" + d[:3]].append(i)
+        blocks["s:" + d[-3:]].append(i)
+    return blocks
+
+
+def _entity_id(identifiers: Iterable[str], keys: Iterable[str], cities: Iterable[str], taken: set[str]) -> str:
+    """A stable id: from the smallest identifier, else from the smallest name key and seat city."""
+    ids = sorted(identifiers)
+    basis = "id:" + ids[0] if ids else "name:" + sorted(keys)[0] + "@" + ",".join(sorted(cities))
+    eid = "E" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
+    n = 1
+    while eid in taken:  # same name, kept apart (different cities or a decision)
+        n += 1
+        eid = "E" + hashlib.sha1(f"{basis}#{n}".encode()).hexdigest()[:12]
+    taken.add(eid)
+    return eid
+
+
+def resolve(records: list[Record], decisions: Decisions | None = None,
+            settings: MatchSettings | None = None) -> Resolution:
+    """Group ``records`` into entities and explain every assignment.
+
+    Order: the decisions file's merges, then shared identifiers, then equal normalised names, then fuzzy names
+    (best score first). A decision's "split" pins the named records into their own entity.
+    """
+    settings = settings or MatchSettings()
+    decisions = decisions or Decisions()
+    n = len(records)
+    norms = [normalise(r.name) for r in records]
+    folded = [fold(r.name) for r in records]
+    scheme_ids: list[dict[str, set[str]]] = []
+    for r in records:
+        d: dict[str, set[str]] = {}
+        for ident in r.identifiers:
+            scheme, _, value = ident.partition(":")
+            d.setdefault(scheme, set()).add(value)
+        scheme_ids.append(d)
+    cities = [{nm.city} if nm.city else set() for nm in norms]
+    pins = [decisions.pin_for(folded[i], records[i].identifiers) for i in range(n)]
+    clusters = _Clusters(n, scheme_ids, cities, pins)
+    first_edge: dict[int, tuple[str, float, str]] = {}
+
+    def link(a: int, b: int, rule: str, score: float, reason: str, *, force: bool = False,
+             check_ids: bool = True) -> bool:
+        if not force and clusters.conflict(a, b, check_ids=check_ids):
+            return False
+        if clusters.find(a) == clusters.find(b):
+            return False
+        clusters.union(a, b)
+        first_edge.setdefault(a, (rule, score, reason))
+        first_edge.setdefault(b, (rule, score, reason))
+        return True
+
+    # 1. The user's decisions.
+    for group in decisions.merges:
+        members = [i for i in range(n) if group.matches(folded[i], records[i].identifiers)]
+        for other in members[1:]:
+            link(members[0], other, "decision", 1.0, f"merged by decision: {group.reason}", force=True)
+
+    # 2. Shared identifiers.
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        for ident in r.identifiers:
+            by_id[ident].append(i)
+    for ident, members in sorted(by_id.items()):
+        for other in members[1:]:
+            link(members[0], other, "identifier", 1.0,
+                 f"same identifier {ident} as '{records[members[0]].name}'", check_ids=False)
+
+    # 3. Equal normalised names.
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i, nm in enumerate(norms):
+        if nm.key:
+            by_key[nm.key].append(i)
+    for key, members in sorted(by_key.items()):
+        members = sorted(members, key=lambda i: -records[i].count)
+        for other in members[1:]:
+            for anchor in members:
+                if anchor != other and link(anchor, other, "normalised_name", 1.0,
+                                            f"same name after normalisation ('{key}') as '{records[anchor].name}'"):
+                    break
+
+    # 4. Fuzzy names, best first, within blocks.
+    if settings.fuzzy:
+        keys = sorted(by_key)
+        candidates: list[tuple[float, str, str, str]] = []
+        seen: set[tuple[int, int]] = set()
+        for members in _blocks(keys).values():
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    a, b = members[x], members[y]
+                    if (a, b) in seen:
+                        continue
+                    seen.add((a, b))
+                    ka, kb = keys[a], keys[b]
+                    score, ok, why = name_similarity(ka, kb, settings)
+                    if ok:
+                        candidates.append((score, ka, kb, why))
+        candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+        for score, ka, kb, why in candidates:
+            a, b = by_key[ka][0], by_key[kb][0]
+            link(a, b, "fuzzy", round(score, 4), f"similar name to '{records[a].name}' ({why})")
+
+    # Entities.
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[clusters.find(i)].append(i)
+    entities: list[Entity] = []
+    assignments: list[Assignment | None] = [None] * n
+    taken: set[str] = set()
+    for members in sorted(groups.values(), key=lambda m: sorted(folded[i] for i in m)):
+        idents = sorted({ident for i in members for ident in records[i].identifiers})
+        eid = _entity_id(idents, [norms[i].key or folded[i] for i in members],
+                         {norms[i].city for i in members if norms[i].city}, taken)
+        spelling = Counter()
+        for i in members:
+            spelling[records[i].name] += records[i].count
+        names = [name for name, _ in sorted(spelling.items(), key=lambda kv: (-kv[1], kv[0]))]
+        entities.append(Entity(entity_id=eid, name=names[0], names=names, identifiers=idents, records=sorted(members)))
+        for i in members:
+            if i in first_edge:
+                rule, score, reason = first_edge[i]
+            else:
+                rule, score, reason = "single", 1.0, "no other record matched this name or identifier"
+            assignments[i] = Assignment(entity_id=eid, rule=rule, score=score, reason=reason)
+    entities.sort(key=lambda e: e.entity_id)
+    return Resolution(entities=entities, assignments=assignments)  # type: ignore[arg-type]
