@@ -10,6 +10,9 @@ from nadzor.analysis import (
     nz05_local_government,
     nz06_brand_specification,
     nz07_single_bid,
+    nz08_concentration,
+    nz09_complementary_bidder,
+    nz10_cri,
 )
 from nadzor.analysis.common import parameters, write_findings
 
@@ -18,16 +21,22 @@ __all__ = ["INDICATORS", "run_findings"]
 INDICATORS = {
     m.CODE: m
     for m in (nz01_facial_recognition, nz02_restricted_vendor, nz03_supplier_exclusivity, nz04_extension,
-              nz05_local_government, nz06_brand_specification, nz07_single_bid)
+              nz05_local_government, nz06_brand_specification, nz07_single_bid, nz08_concentration,
+              nz09_complementary_bidder, nz10_cri)
 }
 
 
 def run_findings(store, overrides: dict | None = None, codes: list[str] | None = None) -> dict:
     """Compute the indicators (all, or ``codes``), replace their rows in ``findings``; return counts by code.
 
+    The concentration tables and process_risk (CRI) are recomputed first: NZ08-NZ10 read them.
+
     ``overrides`` maps a code to parameter values, e.g. ``{"NZ03": {"min_buyers": 5}}``.
     """
-    counts = {}
+    from nadzor.analysis.concentration import build_concentration_tables
+    from nadzor.analysis.cri import build_process_risk
+
+    counts: dict = {"tables": {**build_concentration_tables(store), **build_process_risk(store, overrides)}}
     for code, module in INDICATORS.items():
         if codes and code not in codes:
             continue

@@ -82,3 +82,29 @@ def test_nothing_on_ordinary_tenders(result):
     for r in store.rows("SELECT ocid, evidence FROM findings"):
         assert r["ocid"] not in ordinary
         assert not ordinary & {e.get("ocid") for e in json.loads(r["evidence"])}
+
+
+def test_nz08_no_buyer_has_enough_purchases_for_hhi(result):
+    store, expected = result
+    assert store.scalar("SELECT count(*) FROM findings WHERE code = 'NZ08'") == expected["NZ08"]["buyers"]
+
+
+def test_nz09_the_bidder_that_always_loses_to_the_same_winner(result):
+    store, expected = result
+    rows = store.rows("SELECT f.value FROM findings f JOIN entities e ON e.entity_id = f.subject_id "
+                      "WHERE f.code = 'NZ09' AND list_contains(e.identifiers, ?)",
+                      [expected["NZ09"]["tenderer_identifier"]])
+    assert [r["value"] for r in rows] == [expected["NZ09"]["losses"]]
+    assert store.scalar("SELECT count(*) FROM findings WHERE code = 'NZ09'") == 1
+
+
+def test_nz10_high_cri_on_the_limited_single_bid_purchases(result):
+    store, expected = result
+    assert _ocids(store, "NZ10") == expected["NZ10"]
+
+
+def test_cri_marks_new_company_not_applicable_with_its_reason(result):
+    store, _ = result
+    comps = json.loads(store.scalar("SELECT CAST(components AS VARCHAR) FROM process_risk LIMIT 1"))
+    assert comps["new_company"] == {"value": None, "applicable": False,
+                                    "reason": "supplier founding dates are not in the data", "weight": 1.0}
