@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/entities_labelled.py --write   # regenerate the fixture (deterministic)
     python benchmarks/entities_labelled.py           # print pairwise precision / recall / F1 per method
+    python benchmarks/entities_labelled.py --scale 20000   # time resolution of N distinct synthetic names
 
 All company names are fictional. Each company gets variants the way Serbian procurement data spells them:
 Cyrillic, legal forms (d.o.o., doo, DOO, d. o. o., društvo sa ograničenom odgovornošću, a.d., Ltd, GmbH), a seat
@@ -189,10 +190,34 @@ METHODS = ["exact raw name", "exact folded name", "normalised name only", "ident
            "identifier + normalised + fuzzy (nadzor)"]
 
 
+def scale(n: int, seed: int = 1) -> None:
+    """Time the resolver on ``n`` distinct synthetic names (random syllables, generic words, forms, 30 % Cyrillic)."""
+    from nadzor.entities.resolve import Record, resolve
+
+    rng = random.Random(seed)
+    syllables = ["ka", "me", "lo", "vi", "dik", "zor", "tel", "mo", "ra", "va", "sig", "nal", "pan", "no", "ni", "ja",
+                 "dr", "ina", "op", "tik", "sre", "bro", "zla", "to", "be", "ta", "al", "fa", "gra", "dnja"]
+    generic = ["Security", "Sistemi", "Trade", "Inženjering", "Komerc", "Tehnika", "Promet", "Group", "Solutions",
+               "Elektronik", ""]
+    forms = ["d.o.o.", "doo", "DOO", "d. o. o.", "ad", ""]
+    names: set[str] = set()
+    while len(names) < n:
+        base = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
+        name = f"{base} {rng.choice(generic)} {rng.choice(forms)}".strip()
+        names.add(cyrtranslit.to_cyrillic(name, "sr") if rng.random() < 0.3 else name)
+    t = time.perf_counter()
+    res = resolve([Record(x) for x in sorted(names)])
+    print(f"{n} distinct names -> {len(res.entities)} entities in {time.perf_counter() - t:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="regenerate the fixture")
+    parser.add_argument("--scale", type=int, default=0, help="time N distinct synthetic names instead")
     args = parser.parse_args(argv)
+    if args.scale:
+        scale(args.scale)
+        return 0
     if args.write:
         write(build())
     rows = load()

@@ -72,18 +72,30 @@ def _legal_form_patterns() -> list[list[str]]:
 
 _FORMS = _legal_form_patterns()
 _LONG_FORMS = [f for f in _FORMS if len(f) >= 2 and len(" ".join(f)) >= 12]
+_FORMS_BY_LAST: dict[str, list[list[str]]] = {}
+for _form in _FORMS:
+    _FORMS_BY_LAST.setdefault(_form[-1], []).append(_form)
 
 
 def _ends_with_form(tokens: list[str]) -> int:
     """Return the length of the legal form that ends ``tokens`` (0 if none); long forms may be misspelt."""
-    for form in _FORMS:
+    if not tokens:
+        return 0
+    for form in _FORMS_BY_LAST.get(tokens[-1], ()):
         if len(tokens) >= len(form) and tokens[-len(form):] == form:
             return len(form)
+    # Misspelt long forms: only worth trying when the last word looks like their last word.
+    if len(tokens[-1]) >= 6 and Levenshtein.normalized_similarity(tokens[-1], "odgovornoscu") < 0.7:
+        return _dotted_run(tokens)
     for form in _LONG_FORMS:
         if len(tokens) > len(form) and Levenshtein.normalized_similarity(
                 " ".join(tokens[-len(form):]), " ".join(form)) >= 0.85:
             return len(form)
-    # A dotted form with a letter lost ("d. o. .", ".O.O."): a run of two or more of the letters d, o, a at the end.
+    return _dotted_run(tokens)
+
+
+def _dotted_run(tokens: list[str]) -> int:
+    """A dotted form with a letter lost ("d. o. .", ".O.O."): a run of two or more of the letters d, o, a."""
     n = 0
     while n < len(tokens) - 1 and tokens[-1 - n] in {"d", "o", "a"}:
         n += 1

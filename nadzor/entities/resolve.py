@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rapidfuzz import process as rf_process
 from rapidfuzz.distance import Levenshtein
 
 from nadzor.entities.decisions import Decisions
@@ -127,17 +129,19 @@ def _digits(key: str) -> tuple[str, ...]:
 
 
 _GENERIC_PHONETIC = frozenset(phonetic(w) for w in GENERIC_WORDS)
+_GENERIC_LIST = sorted(_GENERIC_PHONETIC)
 
 
+@lru_cache(maxsize=200_000)
 def _is_generic(token: str) -> bool:
     if token in _GENERIC_PHONETIC:
         return True
     # A misspelt generic word ("securty") is still generic.
-    return len(token) >= 6 and any(
-        Levenshtein.normalized_similarity(token, g) >= 0.8 for g in _GENERIC_PHONETIC if abs(len(g) - len(token)) <= 2
-    )
+    return len(token) >= 6 and rf_process.extractOne(
+        token, _GENERIC_LIST, scorer=Levenshtein.normalized_similarity, score_cutoff=0.8) is not None
 
 
+@lru_cache(maxsize=200_000)
 def _distinctive_phonetic(pkey: str) -> str:
     return " ".join(t for t in pkey.split() if not _is_generic(t))
 
@@ -263,17 +267,28 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
         keys = sorted(by_key)
         candidates: list[tuple[float, str, str, str]] = []
         seen: set[tuple[int, int]] = set()
+        distinct = [_distinctive_phonetic(phonetic(k)) for k in keys]
+        cutoff = min(settings.threshold, settings.short_threshold)
         for members in _blocks(keys).values():
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    a, b = members[x], members[y]
-                    if (a, b) in seen:
-                        continue
-                    seen.add((a, b))
-                    ka, kb = keys[a], keys[b]
-                    score, ok, why = name_similarity(ka, kb, settings)
-                    if ok:
-                        candidates.append((score, ka, kb, why))
+            if len(members) < 2:
+                continue
+            # Vectorised first pass on the distinctive parts; the full test runs only on the pairs that pass.
+            texts = [distinct[m] for m in members]
+            matrix = rf_process.cdist(texts, texts, scorer=Levenshtein.normalized_similarity, score_cutoff=cutoff,
+                                      workers=1)
+            xs, ys = matrix.nonzero()
+            for x, y in zip(xs.tolist(), ys.tolist()):
+                if x >= y:
+                    continue
+                a, b = members[x], members[y]
+                pair = (min(a, b), max(a, b))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                ka, kb = keys[pair[0]], keys[pair[1]]
+                score, ok, why = name_similarity(ka, kb, settings)
+                if ok:
+                    candidates.append((score, ka, kb, why))
         candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
         for score, ka, kb, why in candidates:
             a, b = by_key[ka][0], by_key[kb][0]
