@@ -220,7 +220,8 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
     cities = [{nm.city} if nm.city else set() for nm in norms]
     pins = [decisions.pin_for(folded[i], records[i].identifiers) for i in range(n)]
     clusters = _Clusters(n, scheme_ids, cities, pins)
-    first_edge: dict[int, tuple[str, float, str]] = {}
+    # Accepted merges: (a, b, rule, score, why); a reason names the other record when it is explained.
+    edges: dict[int, list[tuple[int, str, float, str]]] = defaultdict(list)
 
     def link(a: int, b: int, rule: str, score: float, reason: str, *, force: bool = False,
              check_ids: bool = True) -> bool:
@@ -229,15 +230,15 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
         if clusters.find(a) == clusters.find(b):
             return False
         clusters.union(a, b)
-        first_edge.setdefault(a, (rule, score, reason))
-        first_edge.setdefault(b, (rule, score, reason))
+        edges[a].append((b, rule, score, reason))
+        edges[b].append((a, rule, score, reason))
         return True
 
     # 1. The user's decisions.
     for group in decisions.merges:
         members = [i for i in range(n) if group.matches(folded[i], records[i].identifiers)]
         for other in members[1:]:
-            link(members[0], other, "decision", 1.0, f"merged by decision: {group.reason}", force=True)
+            link(members[0], other, "decision", 1.0, f"merged by decision ({group.reason}) with '{{other}}'", force=True)
 
     # 2. Shared identifiers.
     by_id: dict[str, list[int]] = defaultdict(list)
@@ -247,7 +248,7 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
     for ident, members in sorted(by_id.items()):
         for other in members[1:]:
             link(members[0], other, "identifier", 1.0,
-                 f"same identifier {ident} as '{records[members[0]].name}'", check_ids=False)
+                 f"same identifier {ident} as '{{other}}'", check_ids=False)
 
     # 3. Equal normalised names.
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -259,7 +260,7 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
         for other in members[1:]:
             for anchor in members:
                 if anchor != other and link(anchor, other, "normalised_name", 1.0,
-                                            f"same name after normalisation ('{key}') as '{records[anchor].name}'"):
+                                            f"same name after normalisation ('{key}') as '{{other}}'"):
                     break
 
     # 4. Fuzzy names, best first, within blocks.
@@ -292,7 +293,7 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
         candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
         for score, ka, kb, why in candidates:
             a, b = by_key[ka][0], by_key[kb][0]
-            link(a, b, "fuzzy", round(score, 4), f"similar name to '{records[a].name}' ({why})")
+            link(a, b, "fuzzy", round(score, 4), "similar name to '{other}' (" + why.replace("{", "{{").replace("}", "}}") + ")")
 
     # Entities.
     groups: dict[int, list[int]] = defaultdict(list)
@@ -310,11 +311,24 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
             spelling[records[i].name] += records[i].count
         names = [name for name, _ in sorted(spelling.items(), key=lambda kv: (-kv[1], kv[0]))]
         entities.append(Entity(entity_id=eid, name=names[0], names=names, identifiers=idents, records=sorted(members)))
-        for i in members:
-            if i in first_edge:
-                rule, score, reason = first_edge[i]
-            else:
-                rule, score, reason = "single", 1.0, "no other record matched this name or identifier"
-            assignments[i] = Assignment(entity_id=eid, rule=rule, score=score, reason=reason)
+        # Explain along a spanning tree rooted at the most published spelling: every record shows the merge that
+        # attached it to its parent, so each link of a chain appears once.
+        root = max(members, key=lambda i: (records[i].count, -i))
+        if len(members) == 1:
+            assignments[root] = Assignment(eid, "single", 1.0, "no other record matched this name or identifier")
+            continue
+        queue, seen_nodes = [root], {root}
+        root_rule = None
+        while queue:
+            parent = queue.pop(0)
+            for child, rule, score, template in edges[parent]:
+                if child in seen_nodes:
+                    continue
+                seen_nodes.add(child)
+                queue.append(child)
+                root_rule = root_rule or rule
+                assignments[child] = Assignment(eid, rule, score, template.format(other=records[parent].name))
+        assignments[root] = Assignment(eid, root_rule or "single", 1.0,
+                                       "the entity's most published spelling; the other names were merged into it")
     entities.sort(key=lambda e: e.entity_id)
     return Resolution(entities=entities, assignments=assignments)  # type: ignore[arg-type]
