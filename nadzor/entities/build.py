@@ -9,6 +9,7 @@ gets the party_id it was published with or, without one, ``name:<the name>``; ot
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -71,8 +72,11 @@ def _identifiers(scheme, ident, extra) -> frozenset[str]:
 def build_entities(store, decisions_path: Path | None = None, settings: MatchSettings | None = None) -> dict:
     """Resolve every organisation reference into entities and replace the two tables; return a summary.
 
-    ``decisions_path`` defaults to ``entities.decisions.yml`` beside the store (a missing file is no decisions).
+    ``decisions_path`` defaults to $NADZOR_ENTITY_DECISIONS, else ``entities.decisions.yml`` beside the store (a
+    missing file is no decisions).
     """
+    if decisions_path is None and os.environ.get("NADZOR_ENTITY_DECISIONS"):
+        decisions_path = Path(os.environ["NADZOR_ENTITY_DECISIONS"])
     if decisions_path is None:
         decisions_path = default_decisions_path(store.path)
     decisions = load_decisions(decisions_path)

@@ -11,9 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import cyrtranslit
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 __all__ = ["NormalisedName", "fold", "normalise", "phonetic", "distinctive", "GENERIC_WORDS", "LEGAL_FORMS",
            "CITIES"]
@@ -38,14 +39,24 @@ eksport uvoz izvoz consulting konsalting networks mreze mreza it telekom telecom
 elektronika centar center plus pro digital digitalni net info invest gradnja montaza projekt project
 """.split())
 
-# Seat cities that appear after a legal form ("... DOO Beograd"). Folded. Serbia's larger towns plus regional capitals.
-CITIES = frozenset("""
+# Seat cities that appear after a legal form ("... DOO Beograd"), folded: every Serbian municipality (cities.txt)
+# plus Belgrade's parts and regional capitals.
+_EXTRA_CITIES = """
 beograd belgrade novi_sad nis kragujevac subotica zrenjanin pancevo cacak novi_pazar kraljevo smederevo leskovac
 valjevo krusevac vranje sabac uzice sombor pozarevac pirot zajecar kikinda sremska_mitrovica jagodina vrsac bor
 prokuplje loznica ruma indjija stara_pazova obrenovac zemun novi_beograd lazarevac mladenovac ub arandjelovac
 paracin cuprija gornji_milanovac ivanjica backa_palanka becej vrbas apatin sid sremski_karlovci temerin
 podgorica sarajevo banja_luka skopje zagreb ljubljana tirana pristina pristine vienna wien beijing hangzhou shenzhen
-""".split())
+"""
+
+
+def _load_cities() -> frozenset[str]:
+    text = resources.files("nadzor.entities").joinpath("cities.txt").read_text(encoding="utf-8")
+    listed = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return frozenset(listed | set(_EXTRA_CITIES.split()))
+
+
+CITIES = _load_cities()
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -118,8 +129,17 @@ def _city_at(tokens: list[str], i: int) -> int:
 
 
 @lru_cache(maxsize=50_000)
-def _near_city(cand: str) -> bool:
-    return any(len(c) >= 5 and abs(len(c) - len(cand)) <= 1 and Levenshtein.distance(c, cand) <= 1 for c in CITIES)
+def _near_city(cand: str) -> str | None:
+    """Return the known city ``cand`` is one edit (or one swap of neighbours) away from, if any."""
+    for c in sorted(CITIES):
+        if len(c) >= 5 and abs(len(c) - len(cand)) <= 1 and OSA.distance(c, cand) <= 1:
+            return c
+    return None
+
+
+def canonical_city(cand: str) -> str:
+    """Return the known city's spelling for a (possibly misspelt) city token sequence joined by "_"."""
+    return cand if cand in CITIES else (_near_city(cand) or cand)
 
 
 @dataclass(frozen=True)
@@ -145,7 +165,7 @@ def normalise(name: str) -> NormalisedName:
     if m:
         cand = fold(m.group(2)).split()
         if cand and _city_at(cand, 0) == len(cand):
-            tail_city = "_".join(cand)
+            tail_city = canonical_city("_".join(cand))
             raw = m.group(1)
     tokens = fold(raw).split()
     city = tail_city
@@ -157,7 +177,7 @@ def normalise(name: str) -> NormalisedName:
         for start in range(max(1, len(tokens) - 3), len(tokens)):
             c = _city_at(tokens, start)
             if c and start + c == len(tokens) and start > 0 and _ends_with_form(tokens[:start]):
-                city = city or "_".join(tokens[start:])
+                city = city or canonical_city("_".join(tokens[start:]))
                 tokens = tokens[:start]
                 changed = True
                 break
