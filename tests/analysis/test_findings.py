@@ -11,9 +11,20 @@ OTHER = "Drugi Video Sistemi doo"
 LOSER = "Treća Kamera doo"
 
 
-@pytest.fixture
-def case(build, store):
-    b = build
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from nadzor.store import Store
+
+    s = Store.open(tmp_path_factory.mktemp("findings") / "t.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def case(store):
+    from builders import Builder
+
+    b = Builder(store)
     b.process("ocds-1", buyer="Opština Alfa", suppliers=[MAKINA[0]], surveillance=True, number_of_tenderers=1,
               capabilities=["video_surveillance", "facial_recognition"], award_value=100.0,
               evidence=[("facial_recognition", "tender/items/0/description", "softver za prepoznavanje lica")],
@@ -80,8 +91,11 @@ def test_nz03_counts_buyers_whose_every_surveillance_purchase_went_to_the_suppli
 
 
 def test_nz03_respects_min_buyers(case, store):
-    run_findings(store, {"NZ03": {"min_buyers": 5}}, codes=["NZ03"])
-    assert findings(store, "NZ03") == []
+    try:
+        run_findings(store, {"NZ03": {"min_buyers": 5}}, codes=["NZ03"])
+        assert findings(store, "NZ03") == []
+    finally:
+        run_findings(store)
 
 
 def test_nz04_measures_days_added_to_the_contract_period(case, store):
@@ -112,9 +126,12 @@ def test_nz07_flags_single_bid_competitive_surveillance_tenders(case, store):
 def test_nz07_single_bid_share_per_supplier(case, store):
     rows = [r for r in findings(store, "NZ07") if r["subject_type"] == "supplier"]
     assert len(rows) == 0  # Makina: 2 of 5 competitive tenders single-bid, below 50 %
-    run_findings(store, {"NZ07": {"min_share": 0.4}}, codes=["NZ07"])
-    rows = [r for r in findings(store, "NZ07") if r["subject_type"] == "supplier"]
-    assert [r["value"] for r in rows] == [0.4]
+    try:
+        run_findings(store, {"NZ07": {"min_share": 0.4}}, codes=["NZ07"])
+        rows = [r for r in findings(store, "NZ07") if r["subject_type"] == "supplier"]
+        assert [r["value"] for r in rows] == [0.4]
+    finally:
+        run_findings(store)
 
 
 def test_nothing_is_flagged_on_the_ordinary_tender(case, store):
