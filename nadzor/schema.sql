@@ -1,11 +1,13 @@
 -- nadzor store schema. Documented column by column in docs/schema.md (a test keeps the two in step).
 -- Every model row carries source_id (sha256 of the archived file) and locator (where in that file it came from).
 
+-- Facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
 
+-- One row per archived input file.
 CREATE TABLE IF NOT EXISTS sources (
     source_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes, as archived
     original_path VARCHAR,              -- the path (or '-' for stdin) it was ingested from, first time seen
@@ -28,18 +30,23 @@ CREATE TABLE IF NOT EXISTS sources (
     n_warnings BIGINT
 );
 
+-- Every release, compiled release or versioned release ingested, as published.
 CREATE TABLE IF NOT EXISTS releases (
-    release_key VARCHAR PRIMARY KEY,    -- kind:ocid:release id (compiled releases: compiled:ocid:source_id:locator)
+    release_key VARCHAR PRIMARY KEY,    -- release:ocid:release id; compiled and versioned: kind:ocid:first 16 hex of content_hash
     ocid VARCHAR NOT NULL,
     release_id VARCHAR,
     kind VARCHAR NOT NULL,              -- release | compiled | versioned
     date VARCHAR,
     tag VARCHAR[],
-    content_hash VARCHAR NOT NULL,      -- sha256 of the canonical JSON (sorted keys) of the release
+    content_hash VARCHAR NOT NULL,      -- sha256 of the text as published (a clash is re-checked by comparing the parsed JSON)
     data JSON NOT NULL,                 -- the release as published (after the OCDS 1.0 -> 1.1 upgrade when needed)
     upgraded_from VARCHAR,              -- '1.0' when ocdskit upgraded it
     source_id VARCHAR NOT NULL,
     locator VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pending_processes (
+    ocid VARCHAR                        -- processes with new releases, not yet rebuilt (an interrupted run)
 );
 
 CREATE TABLE IF NOT EXISTS unfetched_releases (
@@ -49,6 +56,7 @@ CREATE TABLE IF NOT EXISTS unfetched_releases (
     locator VARCHAR
 );
 
+-- One row per contracting process (ocid): its compiled release and the fields most questions need.
 CREATE TABLE IF NOT EXISTS processes (
     ocid VARCHAR PRIMARY KEY,
     compiled JSON,                      -- the compiled release (ocdsmerge), or NULL when it is a stored compiled release
@@ -170,7 +178,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
     locator VARCHAR,                    -- line / JSON pointer / row+column of what could not be used
     reason VARCHAR,
     raw VARCHAR,                        -- the raw text, kept
-    created_at TIMESTAMPTZ
+    created_at TIMESTAMPTZ,
+    ocid VARCHAR,                       -- when known
+    kind VARCHAR                        -- file | line | item | conflict | value
 );
 
 CREATE TABLE IF NOT EXISTS warnings (
