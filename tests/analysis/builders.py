@@ -164,7 +164,7 @@ def load_case(store, path, expected):
         caps = ["video_surveillance"] + (["facial_recognition"] if ocid in expected["NZ01"] else [])
         texts = " ".join(i["description"] for i in t["items"])
         restricted = [{"vendor": "Dahua", "list": "US Entity List", "date": "2019-10-09", "source": "FR 2019-22210"}] \
-            if surveillance and "Dahua" in texts else []
+            if surveillance and ("Dahua" in texts or "DSS PRO" in texts) else []
         con.execute("INSERT INTO classifications VALUES (?, ?, ?, ?, ?, 'test', now())",
                     [ocid, surveillance, caps if surveillance else [], ["Dahua"] if restricted else [],
                      json.dumps(restricted)])
