@@ -27,7 +27,8 @@ LEGAL_FORMS = [
     "dooel", "dooel", "d o o e l", "sh p k", "shpk",
     "ltd", "limited", "llc", "inc", "corp", "corporation", "co", "plc", "gmbh", "ag", "kg", "sa", "s a", "srl",
     "s r l", "spa", "s p a", "bv", "b v", "nv", "n v", "ab", "oy", "as", "a s", "sro", "s r o", "kft", "zrt",
-    "sp z o o", "company",
+    "sp z o o", "company", "sa de cv", "s a de c v", "sapi de cv", "s de rl de cv", "s de r l de c v", "sc",
+    "s c", "sas", "s a s", "ltda", "eireli", "me", "epp", "sl", "s l", "sarl", "eurl", "ooo", "tov", "pp", "fop",
 ]
 
 # Words so common in company names that sharing them says nothing about being the same company.
@@ -58,6 +59,8 @@ def _load_cities() -> frozenset[str]:
 
 CITIES = _load_cities()
 
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_SIGNS = re.compile(r"[ьъЬЪ]")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _QUOTES = re.compile(r"[\"'“”„‘’«»`]")
@@ -67,7 +70,9 @@ def fold(text: str) -> str:
     """Transliterate Cyrillic to Latin, lower-case, fold diacritics (đ -> dj), replace punctuation by spaces."""
     if not text:
         return ""
-    latin = cyrtranslit.to_latin(text, "sr") if re.search(r"[\u0400-\u04FF]", text) else text
+    latin = cyrtranslit.to_latin(text, "sr") if _CYRILLIC.search(text) else text
+    if _CYRILLIC.search(latin):  # letters Serbian does not have (Russian, Ukrainian, Bulgarian names)
+        latin = cyrtranslit.to_latin(_SIGNS.sub("", latin), "ru")
     latin = latin.lower().replace("đ", "dj").replace("ß", "ss")
     latin = unicodedata.normalize("NFKD", latin)
     latin = "".join(c for c in latin if not unicodedata.combining(c))
@@ -114,7 +119,7 @@ def _dotted_run(tokens: list[str]) -> int:
 
 
 _PREFIXES = [f.split() for f in ("privredno drustvo", "akcionarsko drustvo", "drustvo sa ogranicenom odgovornoscu",
-                                 "pd", "ad")]
+                                 "pd", "ad", "tov", "ooo", "pat", "zao", "oao")]
 
 
 def _city_at(tokens: list[str], i: int) -> int:

@@ -68,3 +68,14 @@ def test_entities_explain_shows_merge_reasons(db):
 def test_unknown_entity_is_a_readable_error(db):
     result = CliRunner().invoke(app, ["--db", str(db), "entities", "explain", "Enope"])
     assert result.exit_code != 0
+
+
+def test_entities_build_applies_a_decisions_file(db, tmp_path):
+    decisions = tmp_path / "d.yml"
+    decisions.write_text("split:\n  - names: ['Makina Securty d.o.o.']\n    reason: checked in the registry\n",
+                         encoding="utf-8")
+    try:
+        summary = json.loads(_run(db, "entities", "build", "--decisions", str(decisions)))
+        assert summary["entities"] == 43 and summary["decisions"] == str(decisions)
+    finally:
+        _run(db, "entities", "build")

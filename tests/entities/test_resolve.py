@@ -123,3 +123,9 @@ def test_normalise_strips_legal_form_and_seat_city_but_keeps_city_of_a_municipal
 def test_name_similarity_explains_itself():
     score, ok, why = name_similarity("makina securty", "makina security")
     assert ok and 0.9 <= score < 1 and "threshold" in why
+
+
+def test_non_serbian_cyrillic_and_foreign_legal_forms_are_normalised():
+    assert normalise("ТОВ Альфа").key == "alfa"
+    assert normalise("Hectárea Producciones S.A. de C.V.").key == "hectarea producciones"
+    assert normalise("Ђурђевак д.о.о.").key == "djurdjevak"
