@@ -36,6 +36,17 @@ def compute(store, params: dict) -> list[Finding]:
     vendors = {r["ocid"]: list(r["vendors"] or []) for r in
                store.rows("SELECT ocid, vendors FROM classifications WHERE is_surveillance")}
     base = [str(b) for b in params["brands"]]
+    # The classifier's vendor and product matches (rules named vendor.*) in items and documents.
+    vendor_evidence: dict[str, list[dict]] = defaultdict(list)
+    for r in store.rows(
+            """
+            SELECT e.ocid, e.field, e.matched, e.source_id, e.locator FROM classification_evidence e
+            JOIN classifications c ON c.ocid = e.ocid AND c.is_surveillance
+            WHERE e.rule LIKE 'vendor.%' AND e.matched IS NOT NULL
+              AND (e.field LIKE '%items/%/description' OR e.field LIKE '%documents/%')
+            ORDER BY e.ocid, e.field, e.span_start
+            """):
+        vendor_evidence[r["ocid"]].append(r)
     by_ocid: dict[str, list[dict]] = defaultdict(list)
     for t in texts:
         by_ocid[t["ocid"]].append(t)
@@ -54,6 +65,11 @@ def compute(store, params: dict) -> list[Finding]:
                 if pattern.search(text):
                     hits[brands[key]].append(evidence_of(ocid, r["source_id"], r["locator"], r["field"],
                                                          matched=r["text"][:200]))
+        for ev in vendor_evidence.get(ocid, []):
+            label = ev["matched"].strip()
+            if not any(fold(label) == fold(b) or re.search(r"\b" + re.escape(fold(b)) + r"\b", fold(label))
+                       for b in hits):
+                hits[label].append(evidence_of(ocid, ev["source_id"], ev["locator"], ev["field"], matched=label))
         if not hits:
             continue
         names = sorted(hits)

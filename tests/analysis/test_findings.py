@@ -144,3 +144,21 @@ def test_rerun_replaces_rather_than_duplicates(case, store):
     before = store.scalar("SELECT count(*) FROM findings")
     run_findings(store)
     assert store.scalar("SELECT count(*) FROM findings") == before
+
+
+def test_nz06_uses_the_classifiers_product_matches(store):
+    from builders import Builder
+
+    from nadzor.analysis import nz06_brand_specification as nz06
+    from nadzor.analysis.common import parameters
+
+    Builder(store).process("ocds-wiz", buyer="Opština Omega", surveillance=True,
+                           items=["Kamera sa WizMind analitikom"])
+    store.con.execute("INSERT INTO classification_evidence VALUES ('ocds-wiz', 'video_analytics', 'vendor.dahua.ai', "
+                      "'tender/items/0/description', 11, 18, 'WizMind', 'src', 'L9/tender/items/0')")
+    try:
+        found = [f for f in nz06.compute(store, parameters("NZ06")) if f.ocid == "ocds-wiz"]
+        assert [f.details["brands"] for f in found] == [["WizMind"]]
+    finally:
+        for table in ("processes", "parties", "items", "classifications", "classification_evidence"):
+            store.con.execute(f"DELETE FROM {table} WHERE ocid = 'ocds-wiz'")
