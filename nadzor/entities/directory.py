@@ -67,11 +67,13 @@ ORDER BY c.surveillance_processes DESC, c.processes DESC, e.name
 
 
 def _run(store, facts: str, others: str, entity_id: str | None, surveillance_only: bool,
-         limit: int | None) -> list[dict]:
+         limit: int | None, offset: int = 0) -> list[dict]:
     # The shared views are CTEs; "facts" and the aggregates are appended as further CTEs.
     sql = with_views("").rstrip() + facts + _AGGREGATE
     if limit:
         sql += f" LIMIT {int(limit)}"
+    if offset:
+        sql += f" OFFSET {int(offset)}"
     rows = store.rows(sql, [entity_id, entity_id, surveillance_only])
     out = []
     for r in rows:
@@ -89,9 +91,10 @@ def _run(store, facts: str, others: str, entity_id: str | None, surveillance_onl
     return out
 
 
-def list_suppliers(store, *, surveillance_only: bool = False, limit: int | None = None) -> list[dict]:
-    """Return every supplier entity with its counts, most surveillance processes first."""
-    return _run(store, _SUPPLIERS, "buyers", None, surveillance_only, limit)
+def list_suppliers(store, *, surveillance_only: bool = False, limit: int | None = None,
+                   offset: int = 0) -> list[dict]:
+    """Return supplier entities with their counts, most surveillance processes first (``limit``/``offset`` page)."""
+    return _run(store, _SUPPLIERS, "buyers", None, surveillance_only, limit, offset)
 
 
 def get_supplier(store, entity_id: str) -> dict:
@@ -102,9 +105,9 @@ def get_supplier(store, entity_id: str) -> dict:
     return rows[0]
 
 
-def list_buyers(store, *, surveillance_only: bool = False, limit: int | None = None) -> list[dict]:
-    """Return every buyer entity with its counts, most surveillance processes first."""
-    return _run(store, _BUYERS, "suppliers", None, surveillance_only, limit)
+def list_buyers(store, *, surveillance_only: bool = False, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Return buyer entities with their counts, most surveillance processes first (``limit``/``offset`` page)."""
+    return _run(store, _BUYERS, "suppliers", None, surveillance_only, limit, offset)
 
 
 def get_buyer(store, entity_id: str) -> dict:
