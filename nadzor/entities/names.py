@@ -169,7 +169,8 @@ def normalise(name: str) -> NormalisedName:
     m = re.match(r"^(.*\S)\s*[,\-–]\s*([^,\-–]+)$", raw)
     if m:
         cand = fold(m.group(2)).split()
-        if cand and _city_at(cand, 0) == len(cand):
+        # Only after a legal form: "Alfa doo, Novi Sad" is a seat, "Opština Niš - Palilula" is a name.
+        if cand and _city_at(cand, 0) == len(cand) and _ends_with_form(fold(m.group(1)).split()):
             tail_city = canonical_city("_".join(cand))
             raw = m.group(1)
     tokens = fold(raw).split()
@@ -206,7 +207,7 @@ _PHONETIC_RULES = [
     (re.compile(r"qu"), "kv"), (re.compile(r"q"), "k"), (re.compile(r"x"), "ks"), (re.compile(r"w"), "v"),
     (re.compile(r"c"), "k"), (re.compile(r"y"), "i"),
     # Serbian renderings of English loanwords: "sekjuriti" for "security", "kompjuter" for "computer".
-    (re.compile(r"(?<=[kgpbmtdfv])j(?=[uoae])"), ""),
+    (re.compile(r"(?<=[kp])j(?=[uoae])"), ""),
     (re.compile(r"(.)\1+"), r"\1"),
 ]
 

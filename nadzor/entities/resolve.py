@@ -83,6 +83,7 @@ class MatchSettings:
     threshold: float = 0.90
     short_threshold: float = 0.95   # for the distinctive part when it is shorter than short_length letters
     short_length: int = 11
+    word_threshold: float = 0.8     # for each distinctive word against its counterpart
     fuzzy: bool = True
 
 
@@ -166,11 +167,34 @@ def name_similarity(a: str, b: str, settings: MatchSettings | None = None) -> tu
     dist = Levenshtein.normalized_similarity(da, db)
     short = min(len(da.replace(" ", "")), len(db.replace(" ", ""))) < settings.short_length
     needed = settings.short_threshold if short else settings.threshold
-    ok = whole >= settings.threshold and dist >= needed
+    word = _weakest_word(da.split(), db.split())
+    ok = whole >= settings.threshold and dist >= needed and word >= settings.word_threshold
     score = min(whole, dist)
-    why = (f"'{a}' ~ '{b}': spelling-folded similarity {whole:.2f} (whole name) and {dist:.2f} "
-           f"(distinctive part), thresholds {settings.threshold:.2f} / {needed:.2f}")
+    why = (f"'{a}' ~ '{b}': spelling-folded similarity {whole:.2f} (whole name), {dist:.2f} (distinctive part), "
+           f"{word:.2f} (least similar word); thresholds {settings.threshold:.2f} / {needed:.2f} / "
+           f"{settings.word_threshold:.2f}")
     return score, ok, why
+
+
+def _weakest_word(wa: list[str], wb: list[str]) -> float:
+    """Return the similarity of the least similar pair of corresponding words (0 when the word counts differ).
+
+    A typo changes one word a little; two places or companies differ by a whole word ("Lazarevac" /
+    "Požarevac", "Bela" / "Bačka Palanka"), which a shared long prefix ("Dom zdravlja") must not hide.
+    """
+    if len(wa) != len(wb):
+        joined_a, joined_b = "".join(wa), "".join(wb)  # "sekuriti sistem" vs "sekuritisistem"
+        return Levenshtein.normalized_similarity(joined_a, joined_b) if joined_a[:3] == joined_b[:3] else 0.0
+    return min((_word_similarity(x, y) for x, y in zip(wa, wb)), default=1.0)
+
+
+def _word_similarity(x: str, y: str) -> float:
+    """Similarity of two words; short words and first letters must agree (Rača / Raška, Boljevac / Doljevac)."""
+    if x == y:
+        return 1.0
+    if min(len(x), len(y)) < 5 or x[0] != y[0]:
+        return 0.0
+    return Levenshtein.normalized_similarity(x, y)
 
 
 def _blocks(keys: list[str]) -> dict[str, list[int]]:
