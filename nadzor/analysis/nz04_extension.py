@@ -88,6 +88,9 @@ def compute(store, params: dict) -> list[Finding]:
     version = definition(CODE).version
     min_days = int(params["min_days"])
     found = extensions(store)
+    if params.get("scope", "surveillance") == "surveillance":
+        surveillance = {r["ocid"] for r in store.rows("SELECT ocid FROM classifications WHERE is_surveillance")}
+        found = {ocid: ext for ocid, ext in found.items() if ocid in surveillance}
     amendments: dict[str, list[dict]] = {}
     if found:
         for r in store.rows("SELECT ocid, parent, date, rationale, description, source_id, locator FROM amendments "

@@ -162,3 +162,22 @@ def test_nz06_uses_the_classifiers_product_matches(store):
     finally:
         for table in ("processes", "parties", "items", "classifications", "classification_evidence"):
             store.con.execute(f"DELETE FROM {table} WHERE ocid = 'ocds-wiz'")
+
+
+def test_nz04_checks_only_surveillance_purchases_by_default(case, store):
+    from builders import Builder
+
+    from nadzor.analysis import nz04_extension as nz04
+    from nadzor.analysis.common import parameters
+
+    b = Builder(store)
+    b.process("ocds-road", buyer="Opština Alfa", title="Rekonstrukcija puta", suppliers=[OTHER])
+    for rid, end in [("1", "2023-06-30"), ("2", "2023-07-30")]:
+        b.release("ocds-road", rid, f"2023-0{rid}-01", {"contracts": [{"id": "c", "period": {"endDate": end}}]})
+    try:
+        assert "ocds-road" not in {f.ocid for f in nz04.compute(store, parameters("NZ04"))}
+        assert "ocds-road" in {f.ocid for f in nz04.compute(store, parameters("NZ04", {"NZ04": {"scope": "all"}}))}
+    finally:
+        for table in ("processes", "parties", "award_suppliers", "awards", "bid_tenderers", "classifications",
+                      "releases"):
+            store.con.execute(f"DELETE FROM {table} WHERE ocid = 'ocds-road'")
