@@ -17,7 +17,7 @@ from nadzor.exceptions import PluginError
 from nadzor.indicators.definition import Finding, IndicatorDefinition
 
 __all__ = ["definitions", "definition", "parameters", "finding_id", "write_findings", "is_local_government",
-           "has_equivalent_phrase", "EQUIVALENT_PHRASES", "evidence_of"]
+           "has_equivalent_phrase", "EQUIVALENT_PHRASES", "evidence_of", "plural"]
 
 
 @lru_cache(maxsize=1)
@@ -112,3 +112,8 @@ def evidence_of(ocid: str, source_id: str | None, locator: str | None, field: st
         out["field"] = field
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """Return "1 process" / "2 processes" for explanations."""
+    return f"{n} {word if n == 1 else (words or word + 'es' if word.endswith('s') else words or word + 's')}"

@@ -12,6 +12,11 @@ __all__ = ["CODE", "compute"]
 CODE = "NZ02"
 
 
+def _display(vendor) -> str:
+    text = str(vendor or "?")
+    return text.title() if text.islower() else text
+
+
 def compute(store, params: dict) -> list[Finding]:
     """Return one finding per process whose classification names at least one restricted vendor."""
     version = definition(CODE).version
@@ -29,15 +34,18 @@ def compute(store, params: dict) -> list[Finding]:
         if not entries:
             continue
         listed = "; ".join(
-            f"{e.get('vendor')} on the {e.get('list')}" + (f" (since {e.get('date')})" if e.get("date") else "")
+            f"{_display(e.get('vendor'))} on the {e.get('list')}" + (f" (since {e.get('date')})" if e.get("date") else "")
             for e in entries
         )
+        vendors = sorted({str(e.get("vendor", "")).lower() for e in entries})
         evidence = [evidence_of(r["ocid"], r["source_id"], r["locator"], "classifications/restricted_vendors")]
-        evidence += [evidence_of(r["ocid"], None, None, "classification_evidence", matched=m["matched"])
+        # Where the text names the vendor or one of its products (the classifier's vendor.<name>.* rules).
+        evidence += [evidence_of(r["ocid"], m["source_id"], m["locator"], m["field"], matched=m["matched"])
                      for m in store.rows(
-                         "SELECT DISTINCT matched FROM classification_evidence WHERE ocid = ? AND matched IS NOT NULL "
-                         "AND list_contains(?, lower(matched))", [r["ocid"], [str(e.get('vendor', '')).lower()
-                                                                            for e in entries]])]
+                         "SELECT DISTINCT field, matched, source_id, locator FROM classification_evidence "
+                         "WHERE ocid = ? AND matched IS NOT NULL AND (list_contains(?, lower(matched)) OR "
+                         "(rule LIKE 'vendor.%' AND list_contains(?, split_part(rule, '.', 2)))) ORDER BY field",
+                         [r["ocid"], vendors, vendors])]
         out.append(Finding(
             code=CODE, indicator_version=version, subject_type="process", subject_id=r["ocid"], ocid=r["ocid"],
             value=float(len(entries)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from nadzor.analysis.common import definition, evidence_of
+from nadzor.analysis.common import definition, evidence_of, plural
 from nadzor.analysis.views import with_views
 from nadzor.indicators.definition import Finding
 
@@ -53,7 +53,7 @@ def compute(store, params: dict) -> list[Finding]:
             code=CODE, indicator_version=version, subject_type="supplier", subject_id=supplier, ocid=None,
             value=float(len(buyers)),
             explanation=(f"{names.get(supplier, supplier)} won every surveillance purchase of {len(buyers)} "
-                         f"buyers in these data ({len(evidence)} processes), a pattern that may point to "
+                         f"buyers in these data ({plural(len(evidence), 'process')}), a pattern that may point to "
                          "restricted competition; a risk indicator, not proof of wrongdoing."),
             evidence=evidence,
             details={"buyers": [{"entity_id": b, "name": names.get(b), "processes": len(buyers[b])}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from nadzor.analysis.common import definition, evidence_of, is_local_government
+from nadzor.analysis.common import definition, evidence_of, is_local_government, plural
 from nadzor.analysis.views import with_views
 from nadzor.indicators.definition import Finding
 
@@ -39,8 +39,8 @@ def compute(store, params: dict) -> list[Finding]:
         out.append(Finding(
             code=CODE, indicator_version=version, subject_type="buyer", subject_id=buyer, ocid=None,
             value=float(len(ev)),
-            explanation=(f"{name_of[buyer]}, a local government, bought public-space surveillance ({len(ev)} "
-                         "processes) although Serbia's data-protection law (ZZPL) does not regulate video "
+            explanation=(f"{name_of[buyer]}, a local government, bought public-space surveillance "
+                         f"({plural(len(ev), 'process')}) although Serbia's data-protection law (ZZPL) does not regulate video "
                          "surveillance and the Constitution (Art. 42) requires a law as its basis; a question of "
                          "legal mandate to ask, not proof of wrongdoing."),
             evidence=ev, details={"capabilities": caps},
