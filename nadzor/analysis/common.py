@@ -101,7 +101,9 @@ _EQUIVALENT = re.compile(r"\b(" + "|".join(re.escape(p) for p in EQUIVALENT_PHRA
 
 
 def has_equivalent_phrase(text: str | None) -> bool:
-    """Return True if ``text`` allows an equivalent ("ili odgovarajuće", "или одговарајуће", "or equivalent")."""
+    """Return True if ``text`` allows an equivalent ("ili odgovarajuće", "или одговарајуће", "or equivalent").
+
+    Cyrillic is transliterated and diacritics folded before matching."""
     return bool(text) and bool(_EQUIVALENT.search(fold(text)))
 
 

@@ -34,7 +34,8 @@ def compute(store, params: dict) -> list[Finding]:
         if not entries:
             continue
         listed = "; ".join(
-            f"{_display(e.get('vendor'))} on the {e.get('list')}" + (f" (since {e.get('date')})" if e.get("date") else "")
+            f"{_display(e.get('vendor'))} on the {e.get('list')}"
+            + (f" (since {e.get('date')})" if e.get("date") else "")
             for e in entries
         )
         vendors = sorted({str(e.get("vendor", "")).lower() for e in entries})

@@ -40,9 +40,9 @@ def compute(store, params: dict) -> list[Finding]:
             code=CODE, indicator_version=version, subject_type="buyer", subject_id=buyer, ocid=None,
             value=float(len(ev)),
             explanation=(f"{name_of[buyer]}, a local government, bought public-space surveillance "
-                         f"({plural(len(ev), 'process')}) although Serbia's data-protection law (ZZPL) does not regulate video "
-                         "surveillance and the Constitution (Art. 42) requires a law as its basis; a question of "
-                         "legal mandate to ask, not proof of wrongdoing."),
+                         f"({plural(len(ev), 'process')}) although Serbia's data-protection law (ZZPL) does not "
+                         "regulate video surveillance and the Constitution (Art. 42) requires a law as its basis; "
+                         "a question of legal mandate to ask, not proof of wrongdoing."),
             evidence=ev, details={"capabilities": caps},
         ))
     return out

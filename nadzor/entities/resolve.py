@@ -262,7 +262,8 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
     for group in decisions.merges:
         members = [i for i in range(n) if group.matches(folded[i], records[i].identifiers)]
         for other in members[1:]:
-            link(members[0], other, "decision", 1.0, f"merged by decision ({group.reason}) with '{{other}}'", force=True)
+            link(members[0], other, "decision", 1.0, f"merged by decision ({group.reason}) with '{{other}}'",
+                 force=True)
 
     # 2. Shared identifiers.
     by_id: dict[str, list[int]] = defaultdict(list)
@@ -317,7 +318,8 @@ def resolve(records: list[Record], decisions: Decisions | None = None,
         candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
         for score, ka, kb, why in candidates:
             a, b = by_key[ka][0], by_key[kb][0]
-            link(a, b, "fuzzy", round(score, 4), "similar name to '{other}' (" + why.replace("{", "{{").replace("}", "}}") + ")")
+            escaped = why.replace("{", "{{").replace("}", "}}")  # the reason is a template filled with {other}
+            link(a, b, "fuzzy", round(score, 4), "similar name to '{other}' (" + escaped + ")")
 
     # Entities.
     groups: dict[int, list[int]] = defaultdict(list)
