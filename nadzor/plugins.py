@@ -16,6 +16,7 @@ DEFAULT_PLUGINS = [
     "nadzor.cli.builtin",
     "nadzor.adapters.builtin",
     "nadzor.classify.builtin",
+    "nadzor.analysis.plugin",
 ]
 
 

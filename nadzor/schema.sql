@@ -321,4 +321,48 @@ CREATE TABLE IF NOT EXISTS document_links (
     foi_id VARCHAR,                     -- or an FOI request (answer documents)
     note VARCHAR,
     linked_at TIMESTAMPTZ
+-- Concentration and competition (written by `nadzor analyze`, step nadzor-findings; see nadzor/analysis/concentration.py).
+
+CREATE TABLE IF NOT EXISTS market_concentration (
+    market_type VARCHAR,                -- buyer | cpv_region_year
+    market_id VARCHAR,                  -- buyer entity id, or 'CPV division|region|year'
+    scope VARCHAR,                      -- surveillance | all
+    basis VARCHAR,                      -- value (shares of awarded value) | count (shares of processes, no values)
+    currency VARCHAR,                   -- currency of the values (NULL when basis = count)
+    processes BIGINT,
+    suppliers BIGINT,
+    total DOUBLE,                       -- summed value (basis value) or number of process-supplier wins (count)
+    hhi DOUBLE,                         -- Herfindahl-Hirschman Index on percentage shares, 0..10000
+    cr1 DOUBLE,                         -- the largest supplier's share, 0..1 (for a buyer: its dependency)
+    top_supplier VARCHAR                -- entity id of the largest supplier
+);
+
+CREATE TABLE IF NOT EXISTS market_shares (
+    market_type VARCHAR, market_id VARCHAR, scope VARCHAR, basis VARCHAR, currency VARCHAR,
+    supplier_entity_id VARCHAR,
+    amount DOUBLE,                      -- value won (basis value) or processes won (basis count)
+    processes BIGINT,
+    share DOUBLE                        -- 0..1
+);
+
+CREATE TABLE IF NOT EXISTS complementary_bidders (
+    loser_entity_id VARCHAR,            -- a tenderer that never won and always lost to the same winner
+    winner_entity_id VARCHAR,
+    losses BIGINT,
+    ocids VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS cobidding_edges (
+    entity_a VARCHAR,                   -- entity_a < entity_b
+    entity_b VARCHAR,
+    processes BIGINT,                   -- processes in which both bid
+    ocids VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS process_risk (
+    ocid VARCHAR PRIMARY KEY,
+    cri DOUBLE,                         -- weighted mean of the applicable components, 0..1 (NULL: none applicable)
+    applicable INTEGER,                 -- how many components could be computed
+    components JSON,                    -- {name: {value, applicable, reason, weight}}
+    indicator_version VARCHAR
 );
