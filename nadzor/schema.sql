@@ -321,6 +321,8 @@ CREATE TABLE IF NOT EXISTS document_links (
     foi_id VARCHAR,                     -- or an FOI request (answer documents)
     note VARCHAR,
     linked_at TIMESTAMPTZ
+);
+
 -- Concentration and competition (written by `nadzor analyze`, step nadzor-findings; see nadzor/analysis/concentration.py).
 
 CREATE TABLE IF NOT EXISTS market_concentration (
