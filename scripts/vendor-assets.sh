@@ -12,7 +12,7 @@ assets=(
   "vega@5.30.0 build/vega.min.js vega.min.js"
   "vega-lite@5.21.0 build/vega-lite.min.js vega-lite.min.js"
   "vega-embed@6.26.0 build/vega-embed.min.js vega-embed.min.js"
-  "vega-interpreter@1.2.1 build/vega-interpreter.min.js vega-interpreter.min.js"
+  "vega-interpreter@1.0.5 build/vega-interpreter.min.js vega-interpreter.min.js"
 )
 mkdir -p "$dest"
 cd "$work"

@@ -19,7 +19,8 @@ def per_year_chart(rows: list[dict], title: str = "Purchases per year") -> dict:
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": "Year"},
-            "y": {"field": "purchases", "type": "quantitative", "title": "Purchases"},
+            "y": {"field": "purchases", "type": "quantitative", "title": "Purchases",
+                  "axis": {"tickMinStep": 1, "format": "d"}},
         },
     }
 
@@ -29,11 +30,13 @@ def shares_chart(rows: list[dict], *, label: str = "name", value: str = "purchas
     """Return a horizontal bar chart of counts per name (supplier shares, buyer shares)."""
     return {
         "$schema": SCHEMA, "title": title, "width": "container", "height": {"step": 22},
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": [{"name": str(r.get(label) or "?"), "n": r.get(value) or 0} for r in rows[:15]]},
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 260}},
-            "x": {"field": "n", "type": "quantitative", "title": value.replace("_", " ").capitalize()},
+            "x": {"field": "n", "type": "quantitative", "title": value.replace("_", " ").capitalize(),
+                  "axis": {"tickMinStep": 1, "format": "d"}},
         },
     }
 
