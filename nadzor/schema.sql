@@ -235,3 +235,14 @@ CREATE TABLE IF NOT EXISTS party_entities (
     score DOUBLE,
     reason VARCHAR
 );
+
+-- Web search (built by the `web-index` analysis step): every searchable text with its normalised form
+-- (Cyrillic transliterated to Latin, diacritics folded, lower case) so search works in either script.
+CREATE TABLE IF NOT EXISTS search_index (
+    kind VARCHAR,                       -- process | buyer | supplier
+    key VARCHAR,                        -- ocid, or the buyer / supplier party id
+    ocid VARCHAR,
+    field VARCHAR,                      -- tender/title, items/description, buyer/name, awards/suppliers/name
+    text VARCHAR,                       -- as published
+    norm VARCHAR                        -- nadzor.web.text.normalise(text)
+);

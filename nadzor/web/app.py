@@ -48,11 +48,16 @@ def _money(value) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
 
 
+def _shown_keys(rows: list[dict], skip=()) -> list[str]:
+    """Columns of a table that hold at least one value (empty columns only add noise)."""
+    return [k for k in rows[0] if k not in skip and any(r.get(k) not in (None, "", []) for r in rows)]
+
+
 def _make_templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE.joinpath("templates")))
     env = t.env
     assert env.autoescape  # every value from data is untrusted
-    env.filters.update(safe_url=_safe_url, q=_q, money=_money)
+    env.filters.update(safe_url=_safe_url, q=_q, money=_money, shown_keys=_shown_keys)
     env.globals.update(RISK_NOTE=RISK_NOTE, version=__version__, urlencode=urlencode)
     return t
 
