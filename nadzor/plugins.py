@@ -15,6 +15,7 @@ __all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "collect"]
 DEFAULT_PLUGINS = [
     "nadzor.cli.builtin",
     "nadzor.web.prepare",
+    "nadzor.publish.builtin",
 ]
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "district_counts",
     "list_capabilities",
     "list_years",
+    "purchase_where",
 ]
 
 MAX_PER_PAGE = 500
@@ -415,7 +416,8 @@ def list_buyers(r: Reader, *, scope: str = "surveillance", only_one_supplier: bo
                        max({_YEAR_DATE}) AS latest
                 FROM p LEFT JOIN s ON s.ocid = p.ocid GROUP BY p.key)
               SELECT * FROM agg WHERE {' AND '.join(having)}"""
-    _ensure_udfs(r)
+    if q:
+        _ensure_udfs(r)
     total = r.scalar(f"SELECT count(*) FROM ({sql})", params + hparams)
     rows = r.rows(f"{sql} ORDER BY purchases DESC, name LIMIT ? OFFSET ?", params + hparams + [per_page, offset])
     return Page(rows=rows, total=total, page=page, per_page=per_page)
@@ -503,7 +505,8 @@ def list_suppliers(r: Reader, *, scope: str = "surveillance", q: str | None = No
                              count(DISTINCT p.bkey) AS buyers
                       FROM award_suppliers s JOIN p ON p.ocid = s.ocid GROUP BY 1)
               SELECT * FROM agg WHERE {' AND '.join(having)}"""
-    _ensure_udfs(r)
+    if q:
+        _ensure_udfs(r)
     total = r.scalar(f"SELECT count(*) FROM ({sql})", params + hparams)
     rows = r.rows(f"{sql} ORDER BY purchases DESC, name LIMIT ? OFFSET ?", params + hparams + [per_page, offset])
     return Page(rows=rows, total=total, page=page, per_page=per_page)
@@ -628,7 +631,7 @@ def _ensure_udfs(r: Reader) -> None:
             args = [sqltypes.VARCHAR] * (1 if name == "nz_norm" else 2)
             try:
                 r._con.create_function(name, fn, args, ret, null_handling="special", side_effects=False)
-            except duckdb.CatalogException:
+            except (duckdb.CatalogException, duckdb.NotImplementedException):
                 pass  # registered by an earlier Reader on the same connection
         r._udfs = True
 
@@ -792,3 +795,8 @@ def list_sources(r: Reader) -> list[dict]:
     """Return the ingested source files with publisher, licence and retrieval time."""
     return r.rows("""SELECT source_id, original_path, publisher, licence, origin_url, retrieved_at, ingested_at,
                             n_releases FROM sources ORDER BY ingested_at DESC NULLS LAST, source_id""")
+
+
+def purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
+    """Return SQL conditions (on ``processes p``) and parameters for ``f``, for exporters that stream rows."""
+    return _purchase_where(r, f)
