@@ -11,6 +11,13 @@ __all__ = ["per_year_chart", "shares_chart", "single_bid_rate_chart", "district_
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # an identifier only: nothing is fetched
 
 
+def _count_axis(top: int) -> dict:
+    """Whole-number ticks for counts (small counts would otherwise get 0.5 steps)."""
+    if top <= 10:
+        return {"values": list(range(0, int(top) + 1)), "format": "d"}
+    return {"tickMinStep": 1, "format": "d"}
+
+
 def per_year_chart(rows: list[dict], title: str = "Purchases per year") -> dict:
     """Return a bar chart of purchases per year; rows have ``year`` and ``purchases``."""
     return {
@@ -20,7 +27,7 @@ def per_year_chart(rows: list[dict], title: str = "Purchases per year") -> dict:
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": "Year"},
             "y": {"field": "purchases", "type": "quantitative", "title": "Purchases",
-                  "axis": {"tickMinStep": 1, "format": "d"}},
+                  "axis": _count_axis(max((r.get("purchases") or 0 for r in rows), default=0))},
         },
     }
 
@@ -36,7 +43,7 @@ def shares_chart(rows: list[dict], *, label: str = "name", value: str = "purchas
         "encoding": {
             "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 260}},
             "x": {"field": "n", "type": "quantitative", "title": value.replace("_", " ").capitalize(),
-                  "axis": {"tickMinStep": 1, "format": "d"}},
+                  "axis": _count_axis(max((r.get(value) or 0 for r in rows[:15]), default=0))},
         },
     }
 
