@@ -8,6 +8,7 @@ what they can and say so in ``analysed`` flags instead of failing.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,7 +97,7 @@ class Reader:
 
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         """Run SQL and return rows as dicts."""
-        cur = self.cursor().execute(sql, params or [])
+        cur = self.cursor().execute(*_expand(sql, params or []))
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
 
@@ -107,7 +108,7 @@ class Reader:
 
     def scalar(self, sql: str, params: list | None = None):
         """Run SQL and return the first value of the first row."""
-        row = self.cursor().execute(sql, params or []).fetchone()
+        row = self.cursor().execute(*_expand(sql, params or [])).fetchone()
         return None if row is None else row[0]
 
     @property
@@ -124,6 +125,34 @@ class Reader:
     def has_entities(self) -> bool:
         """Whether organisations have been matched into entities."""
         return "party_entities" in self.present
+
+
+_PLACEHOLDER = re.compile(r"list_contains\(\?, ([\w.]+)\)|\?")
+IN_LIST_MAX = 5000
+
+
+def _expand(sql: str, params: list) -> tuple[str, list]:
+    """Turn ``list_contains(?, col)`` with a short Python list into ``col IN (?, ?, ...)``.
+
+    DuckDB answers an IN list of constants from the ART index or zone maps; ``list_contains`` with a list
+    parameter scans the whole table, which is what made pages slow on large stores.
+    """
+    if "list_contains(?," not in sql:
+        return sql, params
+    out, values, pos, i = [], [], 0, 0
+    for m in _PLACEHOLDER.finditer(sql):
+        out.append(sql[pos:m.start()])
+        pos = m.end()
+        value = params[i]
+        i += 1
+        if m.group(1) and isinstance(value, (list, tuple)) and len(value) <= IN_LIST_MAX:
+            out.append(f"{m.group(1)} IN ({', '.join('?' * len(value))})" if value else "FALSE")
+            values.extend(value)
+        else:
+            out.append(m.group(0))
+            values.append(value)
+    out.append(sql[pos:])
+    return "".join(out), values + list(params[i:])
 
 
 @dataclass
@@ -170,7 +199,7 @@ def _buyer_match_sql(r: Reader) -> str:
     if r.has_entities:
         return ("(p.buyer_id = ? OR EXISTS (SELECT 1 FROM party_entities pe WHERE pe.ocid = p.ocid "
                 "AND pe.party_id = p.buyer_id AND pe.entity_id = ?))")
-    return "(p.buyer_id = ? OR p.buyer_id = ?)"
+    return "p.buyer_id = ?"
 
 
 def _supplier_ocids_sql(r: Reader) -> str:
@@ -178,7 +207,7 @@ def _supplier_ocids_sql(r: Reader) -> str:
         return ("SELECT s.ocid FROM award_suppliers s WHERE s.supplier_id = ? UNION "
                 "SELECT s.ocid FROM award_suppliers s JOIN party_entities pe "
                 "ON pe.ocid = s.ocid AND pe.party_id = s.supplier_id WHERE pe.entity_id = ?")
-    return "SELECT s.ocid FROM award_suppliers s WHERE s.supplier_id = ? OR s.supplier_id = ?"
+    return "SELECT s.ocid FROM award_suppliers s WHERE s.supplier_id = ?"
 
 
 # -- purchases -------------------------------------------------------------------------------------------------
@@ -227,10 +256,10 @@ def _purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
         params.append(f.capability)
     if f.buyer:
         where.append(_buyer_match_sql(r))
-        params += [f.buyer, f.buyer]
+        params += [f.buyer, f.buyer] if r.has_entities else [f.buyer]
     if f.supplier:
         where.append(f"p.ocid IN ({_supplier_ocids_sql(r)})")
-        params += [f.supplier, f.supplier]
+        params += [f.supplier, f.supplier] if r.has_entities else [f.supplier]
     if f.year is not None:
         where.append(f"substr({_YEAR_DATE}, 1, 4) = ?")
         params.append(str(f.year))
@@ -429,17 +458,14 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
     Raises NotFoundError when no process has this buyer.
     """
     where, params = _purchase_where(r, PurchaseFilters(buyer=key, scope="all"))
-    procs = r.rows(f"""SELECT p.ocid, p.title, p.buyer_name, {_YEAR_DATE} AS date, substr({_YEAR_DATE}, 1, 4) AS year,
-                              {_VALUE} AS value, {_VALUE_CCY} AS currency, {_bid_count_sql()} AS bids
+    procs = r.rows(f"""SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, {_YEAR_DATE} AS date,
+                              substr({_YEAR_DATE}, 1, 4) AS year, {_VALUE} AS value, {_VALUE_CCY} AS currency,
+                              p.number_of_tenderers AS bids
                        FROM processes p WHERE {' AND '.join(where)} ORDER BY date DESC NULLS LAST, p.ocid""", params)
     if not procs:
         raise NotFoundError(f"no buyer {key!r}")
-    ocids = [p["ocid"] for p in procs]
-    surveillance = set(ocids)
-    if r.classified:
-        surveillance = {x["ocid"] for x in r.rows(
-            "SELECT ocid FROM classifications WHERE is_surveillance AND list_contains(?, ocid)", [ocids])}
-    scoped = [p for p in procs if scope == "all" or p["ocid"] in surveillance]
+    _fill_bids(r, procs)
+    scoped = _in_scope(r, procs, scope)
     sk = [p["ocid"] for p in scoped]
     skey = _org_key_sql(r, "s.ocid", "s.supplier_id")
     suppliers = r.rows(f"""SELECT {skey} AS key, max(s.supplier_name) AS name, count(DISTINCT s.ocid) AS purchases
@@ -450,7 +476,7 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "key": key,
         "name": names[0] if names else key,
         "names": names,
-        "district": next((b["district"] for b in _buyer_places(r) if b["buyer_id"] == key), None),
+        "district": _district_of_buyer(r, procs[0], names),
         "purchases": scoped[:500],
         "n_purchases": len(scoped),
         "n_processes": len(procs),
@@ -464,6 +490,37 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "entity": _entity(r, key),
         "analysed": {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities},
     }
+
+
+def _fill_bids(r: Reader, procs: list[dict]) -> None:
+    """Count published bids for the processes whose notice gives no number of tenderers."""
+    missing = [p["ocid"] for p in procs if p["bids"] is None]
+    if not missing:
+        return
+    counts = {b["ocid"]: b["n"] for b in r.rows(
+        """SELECT ocid, count(DISTINCT coalesce(bid_id, CAST(bid_index AS VARCHAR))) AS n FROM bids
+           WHERE list_contains(?, ocid) GROUP BY ocid""", [missing])}
+    for p in procs:
+        if p["bids"] is None:
+            p["bids"] = counts.get(p["ocid"])
+
+
+def _in_scope(r: Reader, procs: list[dict], scope: str) -> list[dict]:
+    """Keep the surveillance purchases (all of them before classification has run, or for scope 'all')."""
+    if scope == "all" or not r.classified:
+        return procs
+    keep = {x["ocid"] for x in r.rows("SELECT ocid FROM classifications WHERE is_surveillance AND list_contains(?, ocid)",
+                                      [[p["ocid"] for p in procs]])}
+    return [p for p in procs if p["ocid"] in keep]
+
+
+def _district_of_buyer(r: Reader, proc: dict, names: list[str]) -> str | None:
+    """The district a buyer's name names, else the one its address (as a party) names."""
+    from nadzor.web.geo import district_of
+
+    place = r.one("""SELECT max(locality) AS locality, max(region) AS region FROM parties
+                     WHERE ocid = ? AND party_id = ?""", [proc["ocid"], proc.get("buyer_id")]) or {}
+    return district_of(*names, place.get("locality"), place.get("region"))
 
 
 def _per_year(procs: list[dict]) -> list[dict]:
@@ -517,26 +574,26 @@ def get_supplier(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
 
     Raises NotFoundError when no award names this supplier.
     """
-    ocids = [x["ocid"] for x in r.rows(_supplier_ocids_sql(r), [key, key])]
+    ocids = [x["ocid"] for x in r.rows(_supplier_ocids_sql(r), [key, key] if r.has_entities else [key])]
     if not ocids:
         raise NotFoundError(f"no supplier {key!r}")
-    where, params = _purchase_where(r, PurchaseFilters(scope=scope))
-    where.append("list_contains(?, p.ocid)")
-    params.append(ocids)
     procs = r.rows(f"""SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, {_YEAR_DATE} AS date,
                               substr({_YEAR_DATE}, 1, 4) AS year, {_VALUE} AS value, {_VALUE_CCY} AS currency,
-                              {_bid_count_sql()} AS bids
-                       FROM processes p WHERE {' AND '.join(where)} ORDER BY date DESC NULLS LAST, p.ocid""", params)
+                              p.number_of_tenderers AS bids
+                       FROM processes p WHERE list_contains(?, p.ocid) ORDER BY date DESC NULLS LAST, p.ocid""",
+                   [sorted(set(ocids))])
+    _fill_bids(r, procs)
+    procs = _in_scope(r, procs, scope)
     bkey = _org_key_sql(r, "p.ocid", "p.buyer_id")
     buyers = r.rows(f"""SELECT {bkey} AS key, max(p.buyer_name) AS name, count(*) AS purchases FROM processes p
                         WHERE list_contains(?, p.ocid) GROUP BY 1 ORDER BY purchases DESC, name""",
                     [[p["ocid"] for p in procs]])
     ent_match = ("OR EXISTS (SELECT 1 FROM party_entities pe WHERE pe.ocid = s.ocid AND pe.party_id = s.supplier_id "
-                 "AND pe.entity_id = ?)") if r.has_entities else "OR s.supplier_id = ?"
+                 "AND pe.entity_id = ?)") if r.has_entities else ""
     names = [x["supplier_name"] for x in r.rows(
         f"""SELECT s.supplier_name, count(*) AS n FROM award_suppliers s
             WHERE (s.supplier_id = ? {ent_match}) AND s.supplier_name IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""",
-        [key, key])]
+        [key, key] if r.has_entities else [key])]
     ent = _entity(r, key)
     display = (ent or {}).get("entity", {}) or {}
     return {
