@@ -78,14 +78,16 @@ class Reader:
         return cls(store.con, label=str(store.path or ":memory:"))
 
     def refresh(self) -> None:
-        """Re-read which tables exist and which analysis tables hold rows."""
+        """Re-read which tables exist and which analysis tables hold rows; forget cached aggregates."""
         self._places = None
+        self.memo: dict = {}
         cur = self.cursor()
         self.tables = {r[0] for r in cur.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-        self.present = {
-            t for t in ANALYSED_TABLES if t in self.tables and cur.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+        self.nonempty = {
+            t for t in self.tables if not t.startswith("_") and cur.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()
         }
+        self.present = {t for t in ANALYSED_TABLES if t in self.nonempty}
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor (DuckDB connections are not safe to share between threads)."""
@@ -370,7 +372,8 @@ def get_process(r: Reader, ocid: str) -> dict:
         raise NotFoundError(f"no process with ocid {ocid!r}")
     out: dict[str, Any] = {"process": p}
     for name, sql in _CHILDREN.items():
-        out[name] = r.rows(sql, [ocid]) if name in r.tables else []
+        # An empty table (no lots or amendments in this store) costs a query per page for nothing.
+        out[name] = r.rows(sql, [ocid]) if name in r.nonempty and name != "award_suppliers" else []
     tenderers: dict[Any, list] = {}
     for t in out["bid_tenderers"]:
         tenderers.setdefault(t["bid_index"], []).append(t)
@@ -378,8 +381,10 @@ def get_process(r: Reader, ocid: str) -> dict:
         b["tenderers"] = tenderers.get(b["bid_index"], [])
     suppliers: dict[Any, list] = {}
     skey = _org_key_sql(r, "s.ocid", "s.supplier_id")
-    for s in r.rows(f"SELECT s.*, {skey} AS key FROM award_suppliers s WHERE s.ocid = ? ORDER BY award_index",
-                    [ocid]):
+    if "award_suppliers" in r.nonempty:
+        out["award_suppliers"] = r.rows(f"""SELECT s.* EXCLUDE (ocid), {skey} AS key FROM award_suppliers s
+                                            WHERE s.ocid = ? ORDER BY award_index""", [ocid])
+    for s in out["award_suppliers"]:
         suppliers.setdefault(s["award_index"], []).append(s)
     for a in out["awards"]:
         a["suppliers"] = suppliers.get(a["award_index"], [])
@@ -483,10 +488,7 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "suppliers": suppliers,
         "single_bid": sum(1 for p in scoped if p["bids"] == 1),
         "per_year": _per_year(scoped),
-        "flags": r.rows("""SELECT code, subject_type, ocid, explanation, value FROM findings
-                          WHERE (subject_type IN ('buyer', 'procuring_entity') AND subject_id = ?)
-                             OR list_contains(?, ocid) ORDER BY code, ocid LIMIT 500""", [key, sk])
-        if r.has_findings else [],
+        "flags": _org_flags(r, key, ("buyer", "procuring_entity"), sk),
         "entity": _entity(r, key),
         "analysed": {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities},
     }
@@ -521,6 +523,18 @@ def _district_of_buyer(r: Reader, proc: dict, names: list[str]) -> str | None:
     place = r.one("""SELECT max(locality) AS locality, max(region) AS region FROM parties
                      WHERE ocid = ? AND party_id = ?""", [proc["ocid"], proc.get("buyer_id")]) or {}
     return district_of(*names, place.get("locality"), place.get("region"))
+
+
+def _org_flags(r: Reader, key: str, subject_types: tuple, ocids: list[str]) -> list[dict]:
+    """Findings about an organisation itself and about its purchases (two lookups the indexes answer)."""
+    if not r.has_findings:
+        return []
+    own = r.rows(f"""SELECT code, subject_type, ocid, explanation, value FROM findings WHERE subject_id = ?
+                     AND subject_type IN ({', '.join('?' * len(subject_types))}) ORDER BY code LIMIT 500""",
+                 [key, *subject_types])
+    of_purchases = r.rows("""SELECT code, subject_type, ocid, explanation, value FROM findings
+                             WHERE list_contains(?, ocid) ORDER BY code, ocid LIMIT 500""", [ocids[:IN_LIST_MAX]])
+    return own + [f for f in of_purchases if f not in own]
 
 
 def _per_year(procs: list[dict]) -> list[dict]:
@@ -606,9 +620,7 @@ def get_supplier(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "buyers": buyers,
         "single_bid": sum(1 for p in procs if p["bids"] == 1),
         "per_year": _per_year(procs),
-        "flags": r.rows("""SELECT code, subject_type, ocid, explanation, value FROM findings
-                          WHERE subject_type IN ('supplier', 'tenderer') AND subject_id = ? ORDER BY code LIMIT 500""",
-                        [key]) if r.has_findings else [],
+        "flags": _org_flags(r, key, ("supplier", "tenderer"), []),
         "analysed": {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities},
     }
 
@@ -707,10 +719,9 @@ def search(r: Reader, q: str, *, limit: int = 50) -> dict:
         raise InputError("search for at least two letters")
     if not 1 <= limit <= MAX_PER_PAGE:
         raise InputError(f"limit must be between 1 and {MAX_PER_PAGE}")
-    like = "%" + qn.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if "search_index" in r.present:
-        hits = r.rows("""SELECT kind, key, ocid, field, text FROM search_index WHERE norm LIKE ? ESCAPE '\\'
-                         ORDER BY kind, key LIMIT ?""", [like, limit * 4])
+        hits = r.rows("""SELECT kind, key, ocid, field, text FROM search_index WHERE contains(norm, ?)
+                         LIMIT ?""", [qn, limit * 4])
     else:
         _ensure_udfs(r)
         hits = r.rows("""
@@ -719,8 +730,8 @@ def search(r: Reader, q: str, *, limit: int = 50) -> dict:
               UNION ALL SELECT 'process', ocid, ocid, 'items/description', description FROM items
               UNION ALL SELECT 'buyer', buyer_id, ocid, 'buyer/name', buyer_name FROM processes
               UNION ALL SELECT 'supplier', supplier_id, ocid, 'awards/suppliers/name', supplier_name FROM award_suppliers
-            ) WHERE text IS NOT NULL AND nz_norm(text) LIKE ? ESCAPE '\\' ORDER BY kind, key LIMIT ?""",
-                      [like, limit * 4])
+            ) WHERE text IS NOT NULL AND contains(nz_norm(text), ?) LIMIT ?""",
+                      [qn, limit * 4])
     purchases: dict[str, dict] = {}
     orgs: dict[tuple, dict] = {}
     for h in hits:
@@ -751,6 +762,21 @@ def search(r: Reader, q: str, *, limit: int = 50) -> dict:
 
 # -- overview, sources, charts -------------------------------------------------------------------------------------
 
+def _memoised(fn):
+    """Cache a store-wide aggregate on the Reader: the web app serves a store that does not change under it."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(r: Reader, *args, **kwargs):
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in r.memo:
+            r.memo[key] = fn(r, *args, **kwargs)
+        return r.memo[key]
+
+    return wrapper
+
+
+@_memoised
 def overview(r: Reader) -> dict:
     """Return the headline numbers, each with the filters that list the records behind it."""
     n_processes = r.scalar("SELECT count(*) FROM processes")
@@ -787,6 +813,7 @@ def overview(r: Reader) -> dict:
     }
 
 
+@_memoised
 def list_capabilities(r: Reader) -> list[dict]:
     """Return the surveillance capabilities found, with their number of purchases."""
     if not r.classified:
@@ -796,12 +823,14 @@ def list_capabilities(r: Reader) -> list[dict]:
                      GROUP BY 1 ORDER BY purchases DESC, cap""")
 
 
+@_memoised
 def list_years(r: Reader) -> list[str]:
     """Return the years that have processes, newest first."""
     return [x["y"] for x in r.rows(
         f"SELECT DISTINCT substr({_YEAR_DATE}, 1, 4) AS y FROM processes p WHERE y IS NOT NULL ORDER BY y DESC")]
 
 
+@_memoised
 def purchases_per_year(r: Reader, *, scope: str = "surveillance") -> list[dict]:
     """Return purchases per year, with how many of them had a single bid."""
     where, params = _purchase_where(r, PurchaseFilters(scope=scope))
@@ -811,6 +840,7 @@ def purchases_per_year(r: Reader, *, scope: str = "surveillance") -> list[dict]:
                       FROM processes p {clause} GROUP BY 1 HAVING year IS NOT NULL ORDER BY 1""", params)
 
 
+@_memoised
 def district_counts(r: Reader, *, scope: str = "surveillance") -> dict:
     """Return purchases and distinct buyers per district (buyers placed by the municipality in their name)."""
     from nadzor.web.geo import district_names
