@@ -246,3 +246,22 @@ CREATE TABLE IF NOT EXISTS search_index (
     text VARCHAR,                       -- as published
     norm VARCHAR                        -- nadzor.web.text.normalise(text)
 );
+
+-- Buyer and supplier pages (built by the `web-index` analysis step): one row per organisation, process and
+-- supplier, stored sorted by (role, key) so a page reads one contiguous range instead of scattered rows.
+CREATE TABLE IF NOT EXISTS web_org_purchases (
+    role VARCHAR,                       -- buyer | supplier: whose page this row serves
+    key VARCHAR,                        -- the organisation's key (entity id when matched, else party id)
+    ocid VARCHAR,
+    title VARCHAR,
+    buyer_key VARCHAR,
+    buyer_name VARCHAR,
+    supplier_key VARCHAR,
+    supplier_name VARCHAR,
+    date VARCHAR,
+    year VARCHAR,
+    value DOUBLE,
+    currency VARCHAR,
+    bids BIGINT,
+    is_surveillance BOOLEAN             -- NULL before classification
+);

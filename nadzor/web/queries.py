@@ -56,7 +56,7 @@ SORTS = {
     "-title": "p.title DESC NULLS LAST, p.ocid",
 }
 
-ANALYSED_TABLES = ("classifications", "findings", "entities", "party_entities", "search_index")
+ANALYSED_TABLES = ("classifications", "findings", "entities", "party_entities", "search_index", "web_org_purchases")
 
 
 class Reader:
@@ -462,6 +462,8 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
 
     Raises NotFoundError when no process has this buyer.
     """
+    if "web_org_purchases" in r.present:
+        return _org_page(r, "buyer", key, scope)
     where, params = _purchase_where(r, PurchaseFilters(buyer=key, scope="all"))
     procs = r.rows(f"""SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, {_YEAR_DATE} AS date,
                               substr({_YEAR_DATE}, 1, 4) AS year, {_VALUE} AS value, {_VALUE_CCY} AS currency,
@@ -492,6 +494,46 @@ def get_buyer(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "entity": _entity(r, key),
         "analysed": {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities},
     }
+
+
+def _org_page(r: Reader, role: str, key: str, scope: str) -> dict:
+    """Build a buyer or supplier page from the precomputed ``web_org_purchases`` rows (one range read)."""
+    rows = r.rows("SELECT * EXCLUDE (role, key) FROM web_org_purchases WHERE role = ? AND key = ?", [role, key])
+    if not rows:
+        raise NotFoundError(f"no {role} {key!r}")
+    procs: dict[str, dict] = {}
+    others: dict[str, dict] = {}
+    other = "supplier" if role == "buyer" else "buyer"
+    for x in rows:
+        in_scope = scope == "all" or not r.classified or bool(x["is_surveillance"])
+        p = procs.setdefault(x["ocid"], {"ocid": x["ocid"], "title": x["title"], "buyer_id": x["buyer_key"],
+                                          "buyer_name": x["buyer_name"], "date": x["date"], "year": x["year"],
+                                          "value": x["value"], "currency": x["currency"], "bids": x["bids"],
+                                          "in_scope": in_scope})
+        okey = x[f"{other}_key"]
+        if okey and in_scope:
+            o = others.setdefault(okey, {"key": okey, "name": x[f"{other}_name"], "ocids": set()})
+            o["ocids"].add(p["ocid"])
+    allp = list(procs.values())
+    scoped = [p for p in allp if p.pop("in_scope")]
+    partners = sorted(({"key": o["key"], "name": o["name"], "purchases": len(o["ocids"])} for o in others.values()),
+                      key=lambda o: (-o["purchases"], o["name"] or ""))
+    names = sorted({x[f"{role}_name"] for x in rows if x[f"{role}_name"]})
+    analysed = {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities}
+    sk = [p["ocid"] for p in scoped]
+    if role == "buyer":
+        return {"key": key, "name": names[0] if names else key, "names": names,
+                "district": _district_of_buyer(r, {"ocid": allp[0]["ocid"], "buyer_id": key}, names),
+                "purchases": scoped[:500], "n_purchases": len(scoped), "n_processes": len(allp),
+                "suppliers": partners, "single_bid": sum(1 for p in scoped if p["bids"] == 1),
+                "per_year": _per_year(scoped), "flags": _org_flags(r, key, ("buyer", "procuring_entity"), sk),
+                "entity": _entity(r, key), "analysed": analysed}
+    ent = _entity(r, key)
+    display = (ent or {}).get("entity", {}) or {}
+    return {"key": key, "name": display.get("name") or (names[0] if names else key), "names": names,
+            "entity": ent, "purchases": scoped[:500], "n_purchases": len(scoped), "buyers": partners,
+            "single_bid": sum(1 for p in scoped if p["bids"] == 1), "per_year": _per_year(scoped),
+            "flags": _org_flags(r, key, ("supplier", "tenderer"), []), "analysed": analysed}
 
 
 def _fill_bids(r: Reader, procs: list[dict]) -> None:
@@ -588,6 +630,8 @@ def get_supplier(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
 
     Raises NotFoundError when no award names this supplier.
     """
+    if "web_org_purchases" in r.present:
+        return _org_page(r, "supplier", key, scope)
     ocids = [x["ocid"] for x in r.rows(_supplier_ocids_sql(r), [key, key] if r.has_entities else [key])]
     if not ocids:
         raise NotFoundError(f"no supplier {key!r}")
