@@ -251,7 +251,17 @@ _YEAR_DATE = "coalesce(p.tender_start, p.date)"
 def _purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
     f.validate()
     where, params = [], []
-    if f.scope == "surveillance" and r.classified:
+    scope_done = False
+    if "web_org_purchases" in r.present and (f.buyer or f.supplier):
+        # One range of the precomputed table (sorted by organisation) instead of scanning processes.
+        for role, key in (("buyer", f.buyer), ("supplier", f.supplier)):
+            if key:
+                only = " AND is_surveillance" if f.scope == "surveillance" and r.classified else ""
+                where.append(f"p.ocid IN (SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?{only})")
+                params.append(key)
+        scope_done = True
+        f = PurchaseFilters(**{**f.__dict__, "buyer": None, "supplier": None})
+    if f.scope == "surveillance" and r.classified and not scope_done:
         where.append("p.ocid IN (SELECT ocid FROM classifications WHERE is_surveillance)")
     if f.capability:
         where.append("p.ocid IN (SELECT ocid FROM classifications WHERE list_contains(capabilities, ?))")
@@ -533,7 +543,7 @@ def _org_page(r: Reader, role: str, key: str, scope: str) -> dict:
     return {"key": key, "name": display.get("name") or (names[0] if names else key), "names": names,
             "entity": ent, "purchases": scoped[:500], "n_purchases": len(scoped), "buyers": partners,
             "single_bid": sum(1 for p in scoped if p["bids"] == 1), "per_year": _per_year(scoped),
-            "flags": _org_flags(r, key, ("supplier", "tenderer"), []), "analysed": analysed}
+            "flags": _org_flags(r, key, ("supplier", "tenderer"), sk), "analysed": analysed}
 
 
 def _fill_bids(r: Reader, procs: list[dict]) -> None:
@@ -664,7 +674,7 @@ def get_supplier(r: Reader, key: str, *, scope: str = "surveillance") -> dict:
         "buyers": buyers,
         "single_bid": sum(1 for p in procs if p["bids"] == 1),
         "per_year": _per_year(procs),
-        "flags": _org_flags(r, key, ("supplier", "tenderer"), []),
+        "flags": _org_flags(r, key, ("supplier", "tenderer"), [p["ocid"] for p in procs]),
         "analysed": {"classified": r.classified, "findings": r.has_findings, "entities": r.has_entities},
     }
 
