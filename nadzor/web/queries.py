@@ -304,7 +304,12 @@ def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: s
     page, per_page, offset = _paging(page, per_page)
     where, params = _purchase_where(r, f)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    total = r.scalar(f"SELECT count(*) FROM processes p {clause}", params)
+    count_key = ("count", clause, tuple(tuple(x) if isinstance(x, list) else x for x in params))
+    total = r.memo.get(count_key)
+    if total is None:
+        total = r.scalar(f"SELECT count(*) FROM processes p {clause}", params)
+        if len(r.memo) < 4096:  # bounded: the store does not change while served, but filters are endless
+            r.memo[count_key] = total
     rows = r.rows(
         f"""SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, p.date, {_YEAR_DATE} AS year_date,
                    substr({_YEAR_DATE}, 1, 4) AS year, {_VALUE} AS value, {_VALUE_CCY} AS currency,
