@@ -14,6 +14,9 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
+SORT_LABELS = {"-date": "newest first", "date": "oldest first", "-value": "highest value", "value": "lowest value",
+               "title": "title A-Z", "-title": "title Z-A"}
+
 
 def _r(request: Request) -> queries.Reader:
     return request.app.state.reader
@@ -39,7 +42,7 @@ def purchases_page(request: Request, f=Depends(purchase_filters), sort: Sort = "
         return download(lambda **kw: queries.list_purchases(r, f, sort=sort, **kw), format, "purchases",
                         PURCHASE_COLUMNS)
     result = queries.list_purchases(r, f, sort=sort, page=page, per_page=per_page)
-    ctx = {"result": result, "filters": f, "params": f.as_params(), "sort": sort, "sorts": list(queries.SORTS),
+    ctx = {"result": result, "filters": f, "params": f.as_params(), "sort": sort, "sorts": SORT_LABELS,
            "capabilities": queries.list_capabilities(r), "years": queries.list_years(r),
            "flags": queries.list_indicators(r), "districts": _district_names()}
     name = "purchases_results.html" if request.headers.get("HX-Request") else "purchases.html"
