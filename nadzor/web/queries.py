@@ -577,8 +577,10 @@ def _district_of_buyer(r: Reader, proc: dict, names: list[str]) -> str | None:
     """The district a buyer's name names, else the one its address (as a party) names."""
     from nadzor.web.geo import district_of
 
-    place = r.one("""SELECT max(locality) AS locality, max(region) AS region FROM parties
-                     WHERE ocid = ? AND party_id = ?""", [proc["ocid"], proc.get("buyer_id")]) or {}
+    # Filter on ocid alone (the indexed column) and pick the buyer's row here: a second condition in SQL
+    # turned the index lookup into a scan.
+    place = next((x for x in r.rows("SELECT party_id, locality, region FROM parties WHERE ocid = ?", [proc["ocid"]])
+                  if x["party_id"] == proc.get("buyer_id")), {})
     return district_of(*names, place.get("locality"), place.get("region"))
 
 
