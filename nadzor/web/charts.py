@@ -73,7 +73,7 @@ def district_map(geojson: dict, counts: list[dict], *, field: str = "purchases")
         c = by.get(name, {})
         features.append({"type": "Feature", "geometry": f["geometry"],
                          "properties": {"name": name, "purchases": c.get("purchases", 0),
-                                        "buyers": c.get("buyers", 0)}})
+                                        "buyers": c.get("buyers", 0), "cameras": c.get("cameras")}})
     return {
         "$schema": SCHEMA, "width": "container", "height": 520,
         "data": {"values": {"type": "FeatureCollection", "features": features}, "format": {"property": "features"}},
@@ -84,6 +84,7 @@ def district_map(geojson: dict, counts: list[dict], *, field: str = "purchases")
                       "scale": {"scheme": "blues", "domainMin": 0}},
             "tooltip": [{"field": "properties.name", "title": "District"},
                         {"field": "properties.purchases", "title": "Purchases"},
-                        {"field": "properties.buyers", "title": "Buyers"}],
+                        {"field": "properties.buyers", "title": "Buyers"},
+                        {"field": "properties.cameras", "title": "Cameras"}],
         },
     }

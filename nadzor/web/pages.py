@@ -140,12 +140,13 @@ def search_page(request: Request, q: str = Query("", max_length=200)):
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, scope: str = Query("surveillance", pattern="^(surveillance|all)$")):
+def map_page(request: Request, scope: str = Query("surveillance", pattern="^(surveillance|all)$"),
+             show: str = Query("purchases", pattern="^(purchases|cameras)$")):
     from nadzor.web.geo import districts_geojson
 
     counts = queries.district_counts(_r(request), scope=scope)
-    ctx = {"counts": counts, "scope": scope,
-           "chart_map": charts.district_map(districts_geojson(), counts["districts"])}
+    ctx = {"counts": counts, "scope": scope, "show": show,
+           "chart_map": charts.district_map(districts_geojson(), counts["districts"], field=show)}
     return html_response(request, "map.html", ctx)
 
 

@@ -113,6 +113,10 @@ class Reader:
         row = self.cursor().execute(*_expand(sql, params or [])).fetchone()
         return None if row is None else row[0]
 
+    def table_names(self) -> list[str]:
+        """Return the tables of the store (the Store interface that nadzor.evidence functions use)."""
+        return sorted(self.tables)
+
     @property
     def classified(self) -> bool:
         """Whether the classifier has run (surveillance purchases are known)."""
@@ -919,7 +923,28 @@ def district_counts(r: Reader, *, scope: str = "surveillance") -> dict:
             counts[d]["buyers"] += 1
         else:
             unplaced += b["n"]
-    return {"districts": list(counts.values()), "unplaced": unplaced}
+    cameras = _district_cameras(r)
+    for d, c in counts.items():
+        c["cameras"] = cameras.get(d)
+    return {"districts": list(counts.values()), "unplaced": unplaced, "has_cameras": bool(cameras)}
+
+
+def _district_cameras(r: Reader) -> dict:
+    """Cameras per district from the evidence stage (the largest of registry points, reported and contracted
+    counts), keyed by the polygon name; empty when no camera data is loaded."""
+    if not ({"cameras", "camera_counts"} & r.nonempty):
+        return {}
+    try:
+        from nadzor.evidence.cameras import districts_geojson
+    except ImportError:
+        return {}
+    out = {}
+    for f in districts_geojson(r)["features"]:
+        p = f["properties"]
+        n = max(p.get("cameras_registry") or 0, p.get("cameras_reported") or 0, p.get("cameras_contracted") or 0)
+        if p.get("name_ne"):
+            out[p["name_ne"]] = n
+    return out
 
 
 def _buyer_places(r: Reader) -> list[dict]:

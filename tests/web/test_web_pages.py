@@ -168,3 +168,22 @@ def test_atom_feed_filters_by_capability_and_escapes(client):
     assert len(titles) == 2
     assert "<script>alert(1)</script> ANPR kamere" in titles  # text, parsed back; the raw XML is escaped
     assert b"<script>" not in r.content
+
+
+def test_map_shows_cameras_when_camera_data_is_loaded(tmp_path):
+    from fastapi.testclient import TestClient
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web.app import create_app
+
+    with Store.open(tmp_path / "c.duckdb") as s:
+        build_sample_store(s)
+        # A fictional FOI answer: 12 cameras in a municipality of the Nišavski district.
+        s.con.execute("""INSERT INTO camera_counts (area_code, area_name, cameras, basis, as_of, note)
+                         VALUES ('70025', 'Aleksinac', 12, 'foi', '2025-01-01', 'fictional test count')""")
+    with TestClient(create_app(tmp_path / "c.duckdb")) as c:
+        d = {x["district"]: x for x in c.get("/api/districts").json()["districts"]}
+        assert d["Nišavski"]["cameras"] == 12
+        html = c.get("/map?show=cameras").text
+        assert "Cameras per district" in html and ">12<" in html
