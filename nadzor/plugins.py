@@ -17,6 +17,8 @@ DEFAULT_PLUGINS = [
     "nadzor.adapters.builtin",
     "nadzor.classify.builtin",
     "nadzor.analysis.plugin",
+    "nadzor.web.prepare",
+    "nadzor.publish.builtin",
 ]
 
 

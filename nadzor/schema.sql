@@ -368,3 +368,33 @@ CREATE TABLE IF NOT EXISTS process_risk (
     components JSON,                    -- {name: {value, applicable, reason, weight}}
     indicator_version VARCHAR
 );
+
+-- Web search (built by the `web-index` analysis step): every searchable text with its normalised form
+-- (Cyrillic transliterated to Latin, diacritics folded, lower case) so search works in either script.
+CREATE TABLE IF NOT EXISTS search_index (
+    kind VARCHAR,                       -- process | buyer | supplier
+    key VARCHAR,                        -- ocid, or the buyer / supplier party id
+    ocid VARCHAR,
+    field VARCHAR,                      -- tender/title, items/description, buyer/name, awards/suppliers/name
+    text VARCHAR,                       -- as published
+    norm VARCHAR                        -- nadzor.web.text.normalise(text)
+);
+
+-- Buyer and supplier pages (built by the `web-index` analysis step): one row per organisation, process and
+-- supplier, stored sorted by (role, key) so a page reads one contiguous range instead of scattered rows.
+CREATE TABLE IF NOT EXISTS web_org_purchases (
+    role VARCHAR,                       -- buyer | supplier: whose page this row serves
+    key VARCHAR,                        -- the organisation's key (entity id when matched, else party id)
+    ocid VARCHAR,
+    title VARCHAR,
+    buyer_key VARCHAR,
+    buyer_name VARCHAR,
+    supplier_key VARCHAR,
+    supplier_name VARCHAR,
+    date VARCHAR,
+    year VARCHAR,
+    value DOUBLE,
+    currency VARCHAR,
+    bids BIGINT,
+    is_surveillance BOOLEAN             -- NULL before classification
+);

@@ -1,0 +1,69 @@
+"""The web-index analysis step: indexes, the normalised search table, and search through it."""
+
+from __future__ import annotations
+
+
+def test_web_index_step_is_registered():
+    from nadzor.plugins import collect
+
+    assert "web-index" in {s.name for s in collect("register_analysis_steps")}
+
+
+def test_search_uses_the_index_and_finds_across_scripts(tmp_path):
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web import queries
+    from nadzor.web.prepare import build_web_index
+
+    with Store.open(tmp_path / "s.duckdb") as s:
+        build_sample_store(s)
+        summary = build_web_index(s)
+        assert summary["search_texts"] >= 16
+        r = queries.Reader.from_store(s)
+        assert "search_index" in r.present
+        res = queries.search(r, "камере за надзор")
+        assert res["indexed"] is True
+        assert [p["ocid"] for p in res["purchases"]] == ["ocds-test-0007"]
+        assert any(o["key"] == "E-kamera" for o in queries.search(r, "kamera tek")["organisations"])
+        # Running it again replaces, not duplicates.
+        assert build_web_index(s)["search_texts"] == summary["search_texts"]
+        assert s.scalar("SELECT count(*) FROM search_index") == summary["search_texts"]
+
+
+def _summary(page: dict, partners: str) -> dict:
+    return {"n_purchases": page["n_purchases"], "single_bid": page["single_bid"], "per_year": page["per_year"],
+            "ocids": sorted(p["ocid"] for p in page["purchases"]),
+            "partners": sorted((x["key"], x["purchases"]) for x in page[partners]),
+            "flags": sorted((f["code"], f["ocid"] or "") for f in page["flags"])}
+
+
+def test_precomputed_org_pages_match_live_queries(tmp_path):
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web import queries
+    from nadzor.web.prepare import build_web_index
+
+    with Store.open(tmp_path / "s.duckdb") as s:
+        build_sample_store(s)
+        r = queries.Reader.from_store(s)
+        keys = [("buyer", k) for k in ("RS-MB-90000001", "RS-MB-90000002", "RS-MB-90000003")] + \
+               [("supplier", k) for k in ("E-kamera", "RS-MB-80000002", "RS-MB-80000003")]
+
+        def pages():
+            out = {}
+            for role, key in keys:
+                for scope in ("surveillance", "all"):
+                    if role == "buyer":
+                        out[role, key, scope] = _summary(queries.get_buyer(r, key, scope=scope), "suppliers")
+                    else:
+                        out[role, key, scope] = _summary(queries.get_supplier(r, key, scope=scope), "buyers")
+            return out
+
+        live = pages()
+        assert "web_org_purchases" not in r.present
+        build_web_index(s)
+        r.refresh()
+        assert "web_org_purchases" in r.present
+        assert pages() == live

@@ -1,0 +1,30 @@
+from nadzor.web.geo import district_names, district_of
+from nadzor.web.text import normalise
+
+
+def test_normalise_transliterates_and_folds():
+    assert normalise("Ђурђевић ČAČAK") == normalise("Djurdjevic cacak") == "djurdjevic cacak"
+    assert normalise(None) == ""
+
+
+def test_district_of_matches_both_scripts_and_declension():
+    assert district_of("Opština Aleksinac") == "Nišavski"
+    assert district_of("Општина Алексинац") == "Nišavski"
+    assert district_of("Gradska uprava grada Niša") == "Nišavski"
+    assert district_of("Gradska uprava grada Kragujevca") == "Šumadijski"
+    assert district_of("Grad Beograd - Gradska uprava") == "Grad Beograd"
+
+
+def test_district_of_returns_none_when_no_municipality_is_named():
+    assert district_of("Ministarstvo unutrašnjih poslova") is None
+    assert district_of(None, "") is None
+
+
+def test_every_municipality_district_has_a_polygon():
+    import csv
+    from importlib import resources
+
+    names = set(district_names())
+    with resources.files("nadzor.web").joinpath("data", "municipalities.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            assert row["OkrugNazivLat"].removesuffix(" okrug") in names
