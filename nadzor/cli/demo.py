@@ -26,16 +26,23 @@ def demo(
     say("")
     say(f"The store {ctx.obj.db} now holds {stats['processes']} contracting processes from {stats['sources']} "
         f"archived files ({stats['quarantined']} item(s) quarantined, each with its reason).")
+    for name, summary in result["analysis"].items():
+        say(f"  {name}: {summary}")
+    db = ctx.obj.db
     say("Look at it with:")
-    say(f"  nadzor --db {ctx.obj.db} stats")
-    say(f"  nadzor --db {ctx.obj.db} sources")
-    say(f"  nadzor --db {ctx.obj.db} quarantine")
-    for name in result["analysis"]:
-        say(f"  (analysis step '{name}' ran: see README for its command)")
+    for cmd, what in (("stats", "what is in the store"), ("sources", "every archived file, its licence"),
+                      ("quarantine", "what could not be used, and why"),
+                      ("purchases --format table", "the surveillance purchases found"),
+                      ("suppliers --surveillance --format table", "who sold them"),
+                      ("flags --format table", "red flags with explanations"),
+                      ("report -o report.html", "a findings brief with receipts")):
+        say(f"  nadzor --db {db} {cmd}   ({what})")
+    say("The bundled data: real OCDS samples (examples/ocds, no surveillance purchases among them) and FICTIONAL")
+    say("demonstration data in the shape of the Serbian camera case (examples/fictional): no real organisation.")
     say("Findings are risk indicators, not proof of wrongdoing.")
     if serve and not os.environ.get("CI"):
         try:
-            from nadzor.web.server import serve as serve_app
+            from nadzor.web import serve as serve_app
         except ImportError:
             say("(the web app is not installed in this build)")
             return
