@@ -101,12 +101,12 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     src = str(p).replace("'", "''")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE nz_raw AS
-        SELECT row_number() OVER () AS pid, * FROM read_json('{src}', format = 'newline_delimited',
+        SELECT * FROM read_json('{src}', format = 'newline_delimited',
             columns = {_columns_sql()}, ignore_errors = true, maximum_object_size = 1073741824)"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE processes AS SELECT
-            pid, nz_s(ocid) AS ocid,
+            rowid AS pid, nz_s(ocid) AS ocid,
             nz_s(tender.status) AS tender_status,
             nz_s(tender.procurementMethod) AS pm,
             nz_s(tender.procurementMethodDetails) AS pmd,
@@ -123,9 +123,8 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_bids AS
-        SELECT r.pid, u.i - 1 AS bid_idx, u.b
-        FROM (SELECT pid, bids.details AS d FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND bids.details IS NOT NULL) r,
-             unnest(r.d) WITH ORDINALITY AS u(b, i)"""
+        SELECT rowid AS pid, unnest(bids.details) AS b, unnest(range(len(bids.details))) AS bid_idx
+        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND bids.details IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
@@ -141,9 +140,8 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_awards AS
-        SELECT r.pid, u.i - 1 AS award_idx, u.a
-        FROM (SELECT pid, awards FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND awards IS NOT NULL) r,
-             unnest(r.awards) WITH ORDINALITY AS u(a, i)"""
+        SELECT rowid AS pid, unnest(awards) AS a, unnest(range(len(awards))) AS award_idx
+        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND awards IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE awards AS SELECT pid, award_idx, nz_s(a.status) AS status,
