@@ -102,7 +102,7 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE nz_raw AS
         SELECT * FROM read_json('{src}', format = 'newline_delimited',
-            columns = {_columns_sql()}, ignore_errors = true, maximum_object_size = 1073741824)"""
+            columns = {_columns_sql()}, ignore_errors = true, maximum_object_size = 67108864)"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE processes AS SELECT
