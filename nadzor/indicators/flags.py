@@ -131,7 +131,7 @@ def compute_findings(store, settings=None, codes: list[str] | None = None) -> li
     """Compute the indicators (all 11 by default, or ``codes``) on the store's processes; return Findings."""
     import ibis
 
-    from nadzor.indicators.cardinal import compute_on_tables, default_settings
+    from nadzor.indicators.cardinal import compute_on_tables, default_settings, reader_options
     from nadzor.indicators.cardinal.reader import read_releases
     from nadzor.indicators.registry import registered_indicators
 
@@ -144,7 +144,7 @@ def compute_findings(store, settings=None, codes: list[str] | None = None) -> li
     try:
         if _export(store, path) == 0:
             return []
-        flat = read_releases(path)
+        flat = read_releases(path, **reader_options(settings))
     finally:
         os.unlink(path)
     result = compute_on_tables(ibis.duckdb.from_connection(flat.con), settings, map=True)

@@ -25,12 +25,21 @@ __all__ = [
     "Result",
     "INDICATOR_CODES",
     "default_settings",
+    "reader_options",
 ]
 
 
 def default_settings() -> Settings:
     """Return settings that enable all 11 indicators with Cardinal's defaults."""
     return parse_settings("\n".join(f"[{code}]" for code in INDICATOR_CODES))
+
+
+def reader_options(settings: Settings) -> dict:
+    """Return the reader switches the nadzor variants in ``settings`` need (none in Cardinal mode)."""
+    return {
+        "extended": settings.option("lots") or settings.option("related_bids"),
+        "party_identifiers": settings.option("party_identifiers"),
+    }
 
 
 def _module(code: str):
@@ -69,7 +78,7 @@ def compute_indicators(path: str | Path, settings: Settings | None = None, *, en
     from nadzor.indicators.cardinal.reader import read_releases
 
     settings = settings if settings is not None else default_settings()
-    flat = read_releases(path, threads=threads)
+    flat = read_releases(path, threads=threads, **reader_options(settings))
     with backend_for(engine, flat) as backend:
         return compute_on_tables(backend, settings, map=map)
 

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import ibis
 
-from nadzor.indicators.cardinal.reader import TABLES
+from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, TABLES
 from nadzor.indicators.cardinal.settings import Settings, pipe_list
 
 __all__ = ["Run", "Result", "GROUPS", "MAP_KEYS"]
@@ -67,6 +67,8 @@ class Run:
         self.settings = settings
         self.map = map
         self.t = {name: backend.table(name) for name in TABLES}
+        if settings.option("lots") or settings.option("related_bids"):
+            self.t.update({name: backend.table(name) for name in EXTENDED_TABLES})
 
     def fetch(self, expr) -> list[dict]:
         """Execute ``expr`` on the backend and return its rows as dicts."""
@@ -161,7 +163,13 @@ class Run:
         enabled = set(self.settings.enabled())
         candidates = []
         if enabled & {"R024", "R058"}:
-            v = self.valid_priced_bids().join(self.ratio_processes, "pid")
+            if self.settings.option("lots") or self.settings.option("related_bids"):
+                # Variants consider more processes (lots, consortia): the first valid priced bid among them.
+                b = self.t["bids"]
+                b = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull())
+                v = b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"), "pid")
+            else:
+                v = self.valid_priced_bids().join(self.ratio_processes, "pid")
             first = self.fetch(v.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
             candidates += [(r["pid"], 0, r["bid_idx"], r["currency"]) for r in first]
         if "R036" in enabled:

@@ -26,11 +26,12 @@ def evaluate(run, result) -> None:
     flagged = 0
     # Ratios are non-negative: if a quarter of them are 0, flagging "low" ratios would flag a quarter of all.
     if q1 > 0 and fence > 0:
-        for r in rows:
+        # Lowest first, so that with the lots variant a process keeps its most extreme lot's ratio.
+        for r in sorted(rows, key=lambda r: -r["ratio"]):
             if r["ratio"] <= fence:
                 flagged += 1
                 result.set("OCID", r["ocid"], CODE, r["ratio"])
-                for org in (r["winner_id"], r["second_id"]):
+                for org in r["winner_ids"] + r["second_ids"]:
                     result.set("Tenderer", org, CODE, 0.0)
                     result.add_map("ocid_tenderer_r024", r["ocid"], org)
     result.statistics[CODE] = stats_summary(values, lower_fence=fence, flagged=flagged)

@@ -26,10 +26,11 @@ def evaluate(run, result) -> None:
     result.set_meta(CODE, "upper_fence", fence)
     flagged = 0
     if fence > 0:
-        for r in rows:
+        for r in sorted(rows, key=lambda r: r["ratio"]):  # a process keeps its most extreme lot's ratio
             if r["ratio"] >= fence:
                 flagged += 1
                 result.set("OCID", r["ocid"], CODE, r["ratio"])
-                result.set("Tenderer", r["winner_id"], CODE, 0.0)
-                result.add_map("ocid_tenderer_r058", r["ocid"], r["winner_id"])
+                for org in r["winner_ids"]:
+                    result.set("Tenderer", org, CODE, 0.0)
+                    result.add_map("ocid_tenderer_r058", r["ocid"], org)
     result.statistics[CODE] = stats_summary(values, upper_fence=fence, flagged=flagged)

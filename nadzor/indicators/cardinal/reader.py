@@ -28,7 +28,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "TABLES", "warn_invalid_lines"]
+__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -69,23 +69,43 @@ class FlatTables:
         """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
         directory.mkdir(parents=True, exist_ok=True)
         paths = {}
-        for name in TABLES:
+        present = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for name in TABLES + tuple(t for t in EXTENDED_TABLES if t in present):
             path = directory / f"{name}.parquet"
             self.con.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
             paths[name] = path
         return paths
 
 
-def _columns_sql() -> str:
-    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
+# Extra fields read only when a nadzor variant is on (see ``extended``), so Cardinal mode reads no more.
+_EXTENDED_COLUMNS = {
+    **_COLUMNS,
+    "bids": (
+        "STRUCT(details STRUCT(id JSON, status JSON, date JSON, value STRUCT(amount JSON, currency JSON), "
+        "tenderers STRUCT(id JSON)[], relatedLots JSON[])[])"
+    ),
+    "awards": (
+        "STRUCT(status JSON, suppliers STRUCT(id JSON)[], items STRUCT(classification STRUCT(id JSON))[], "
+        "relatedBid JSON, relatedBids JSON[], relatedLots JSON[])[]"
+    ),
+    "parties": "STRUCT(id JSON, identifier STRUCT(scheme JSON, id JSON))[]",
+}
+
+EXTENDED_TABLES = ("bid_ids", "bid_lots", "award_related_bids", "award_lots")
+
+
+def _columns_sql(columns=None) -> str:
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in (columns or _COLUMNS).items()) + "}"
 
 
 def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None,
-                  warn: bool = True) -> FlatTables:
+                  warn: bool = True, extended: bool = False, party_identifiers: bool = False) -> FlatTables:
     """Read compiled releases (JSON lines) into flat tables in ``con`` (a new in-memory DuckDB by default).
 
     Invalid JSON and invalid UTF-8 lines are skipped with a warning on stderr (blank lines silently), as Cardinal
-    does. Raises InputError if the file cannot be opened.
+    does. Raises InputError if the file cannot be opened. ``extended`` also reads bid ids, lots and awards'
+    related bids (tables ``bid_ids``, ``bid_lots``, ``award_related_bids``, ``award_lots``);
+    ``party_identifiers`` replaces organisation ids by ``scheme-id`` of the matching party's identifier.
     """
     p = Path(path)
     if not p.is_file():
@@ -102,7 +122,8 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE nz_raw AS
         SELECT * FROM read_json('{src}', format = 'newline_delimited',
-            columns = {_columns_sql()}, ignore_errors = true, maximum_object_size = 67108864)"""
+            columns = {_columns_sql(_EXTENDED_COLUMNS if extended or party_identifiers else None)},
+            ignore_errors = true, maximum_object_size = 67108864)"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE processes AS SELECT
@@ -158,6 +179,10 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
         SELECT pid, award_idx, nz_s(it.classification.id) AS classification_id
         FROM (SELECT pid, award_idx, unnest(a.items) AS it FROM nz_awards WHERE a.items IS NOT NULL)"""
     )
+    if extended or party_identifiers:
+        _extended(con)
+    if party_identifiers:
+        _apply_party_identifiers(con)
     rows = con.execute("SELECT count(*) FROM nz_raw").fetchone()[0]
     if warn:
         unparsed = con.execute("SELECT count(*) FROM nz_raw WHERE ocid IS NULL").fetchone()[0]
@@ -166,6 +191,43 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
             warn_invalid_lines(p)
     con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw")
     return FlatTables(con, rows)
+
+
+def _extended(con) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE bid_ids AS SELECT pid, bid_idx, nz_s(b.id) AS bid_id FROM nz_bids;
+        CREATE OR REPLACE TEMP TABLE bid_lots AS SELECT pid, bid_idx, nz_s(l) AS lot_id
+            FROM (SELECT pid, bid_idx, unnest(b.relatedLots) AS l FROM nz_bids WHERE b.relatedLots IS NOT NULL)
+            WHERE nz_s(l) IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE award_related_bids AS SELECT DISTINCT pid, award_idx, bid_id FROM (
+            SELECT pid, award_idx, nz_s(a.relatedBid) AS bid_id FROM nz_awards
+            UNION ALL
+            SELECT pid, award_idx, nz_s(unnest(a.relatedBids)) AS bid_id FROM nz_awards
+            WHERE a.relatedBids IS NOT NULL) WHERE bid_id IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE award_lots AS SELECT pid, award_idx, nz_s(l) AS lot_id
+            FROM (SELECT pid, award_idx, unnest(a.relatedLots) AS l FROM nz_awards WHERE a.relatedLots IS NOT NULL)
+            WHERE nz_s(l) IS NOT NULL;"""
+    )
+
+
+def _apply_party_identifiers(con) -> None:
+    # A reference id becomes "scheme-id" of the party with that id in the same release, when it has both.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE nz_party_keys AS
+        SELECT pid, party_id, min(org_key) AS org_key FROM (
+            SELECT rowid AS pid, nz_s(pt.id) AS party_id,
+                   nz_s(pt.identifier.scheme) || '-' || nz_s(pt.identifier.id) AS org_key
+            FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))
+        WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
+        UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = t.pid AND k.party_id = t.tenderer_id;
+        UPDATE award_suppliers s SET supplier_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = s.pid AND k.party_id = s.supplier_id;
+        UPDATE processes p SET buyer_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = p.pid AND k.party_id = p.buyer_id;
+        UPDATE processes p SET pe_id = k.org_key FROM nz_party_keys k WHERE k.pid = p.pid AND k.party_id = p.pe_id;
+        DROP TABLE nz_party_keys;"""
+    )
 
 
 def _empty(con) -> None:
@@ -179,7 +241,11 @@ def _empty(con) -> None:
         CREATE OR REPLACE TEMP TABLE awards (pid BIGINT, award_idx BIGINT, status VARCHAR, has_suppliers BOOLEAN,
             n_suppliers BIGINT);
         CREATE OR REPLACE TEMP TABLE award_suppliers (pid BIGINT, award_idx BIGINT, supplier_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE award_items (pid BIGINT, award_idx BIGINT, classification_id VARCHAR);"""
+        CREATE OR REPLACE TEMP TABLE award_items (pid BIGINT, award_idx BIGINT, classification_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE bid_ids (pid BIGINT, bid_idx BIGINT, bid_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE bid_lots (pid BIGINT, bid_idx BIGINT, lot_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE award_related_bids (pid BIGINT, award_idx BIGINT, bid_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE award_lots (pid BIGINT, award_idx BIGINT, lot_id VARCHAR);"""
     )
 
 
