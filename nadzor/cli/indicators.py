@@ -69,11 +69,16 @@ def register(app: typer.Typer) -> None:
 
 
 def _statistics_rows(statistics: dict) -> list[dict]:
+    from nadzor.indicators.cardinal.stats import round4
+
+    def clean(values: dict) -> dict:
+        return {k: (round4(v) if isinstance(v, float) else v) for k, v in values.items()}
+
     rows = []
     for code, stats in statistics.items():
         if stats and all(isinstance(v, dict) for v in stats.values()):
             for group, values in stats.items():
-                rows.append({"code": code, "group": group, **values})
+                rows.append({"code": code, "group": group, **clean(values)})
         else:
-            rows.append({"code": code, **stats})
+            rows.append({"code": code, **clean(stats)})
     return rows

@@ -49,3 +49,19 @@ def test_coverage_human_mode_says_which_indicators_can_run():
     res = _invoke(["coverage", "--human", str(FIXTURES / "indicators" / "R018.jsonl")])
     assert res.exit_code == 0
     assert "R018" in res.stdout and "yes" in res.stdout
+
+
+def test_statistics_lists_quartiles_and_fences(tmp_path):
+    ini = tmp_path / "s.ini"
+    ini.write_text(settings_for("R024"))
+    res = _invoke(["indicators", "-s", str(ini), "--statistics", "--format", "jsonl",
+                   str(FIXTURES / "indicators" / "R024.jsonl")])
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.stdout.splitlines()[0])
+    assert row["code"] == "R024" and row["population"] == 9 and row["flagged"] == 2
+    assert abs(row["q1"] - 66.6667) < 1e-4 and abs(row["lower_fence"] - 16.6667) < 1e-4
+
+
+def test_coverage_json_output_equals_cardinal():
+    res = _invoke(["coverage", str(FIXTURES / "coverage" / "multiline.jsonl")])
+    assert json.loads(res.stdout) == json.loads((FIXTURES / "coverage" / "multiline.expected").read_text())

@@ -7,7 +7,6 @@ computes statistics over all the data (type-8 quartiles, fences: see ``stats``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -184,8 +183,3 @@ def first_by(table, keys, order):
     w = ibis.window(group_by=keys, order_by=order)
     ranked = table.mutate(_rn=ibis.row_number().over(w))
     return ranked.filter(ranked._rn == 0).drop("_rn")
-
-
-def group_fractions():
-    """Return a fresh ``id -> [numerator, denominator]`` accumulator."""
-    return defaultdict(lambda: [0, 0])
