@@ -88,7 +88,8 @@ def main(argv=None) -> None:
             cpu = statistics.median(r["cpu"] for r in runs)
             rss = max(r["rss"] for r in runs)
             rows.append({"n": n, "mb": size_mb, "engine": engine, "wall": wall, "cpu": cpu, "rss": rss,
-                         "rate": n / wall, "base": base_wall, "runs": len(runs)})
+                         "rate": n / wall, "base": base_wall, "runs": len(runs),
+                         "load": os.getloadavg()[0], "cpu_rate": n / cpu})
             print(rows[-1], file=sys.stderr)
 
     lines = [
@@ -102,12 +103,13 @@ def main(argv=None) -> None:
         "and its children. " + _spark_rss_note(),
         "",
         "| releases | file MiB | engine | runs | wall s | CPU s | peak RSS MiB | releases/s (wall) |"
-        " DuckDB full-load wall s | wall / full-load |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        " releases per CPU-s | DuckDB full-load wall s | wall / full-load | 1-min load average |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(f"| {r['n']:,} | {r['mb']:.0f} | {r['engine']} | {r['runs']} | {r['wall']:.2f} | {r['cpu']:.2f} "
-                     f"| {r['rss']:.0f} | {r['rate']:,.0f} | {r['base']:.2f} | {r['wall'] / r['base']:.2f} |")
+                     f"| {r['rss']:.0f} | {r['rate']:,.0f} | {r['cpu_rate']:,.0f} | {r['base']:.2f} "
+                     f"| {r['wall'] / r['base']:.2f} | {r['load']:.1f} |")
     lines += [
         "",
         "Cardinal's published figures on a 2-core machine (shared/reference/cardinal-indicators.md): 100k releases",
