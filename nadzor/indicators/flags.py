@@ -9,6 +9,7 @@ files (source_id + locator) of the releases involved.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import tempfile
@@ -135,7 +136,7 @@ def compute_findings(store, settings=None, codes: list[str] | None = None) -> li
     from nadzor.indicators.cardinal.reader import read_releases
     from nadzor.indicators.registry import registered_indicators
 
-    settings = settings or default_settings()
+    settings = copy.deepcopy(settings) if settings else default_settings()
     if codes:
         settings.sections = {k: v for k, v in settings.sections.items() if not k.startswith("R") or k in codes}
     definitions = registered_indicators()
