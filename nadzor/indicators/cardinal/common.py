@@ -160,22 +160,29 @@ class Run:
         if configured:
             return configured
         enabled = set(self.settings.enabled())
-        candidates = []
+        queries = []
         if enabled & {"R024", "R058"}:
             if self.settings.option("lots") or self.settings.option("related_bids"):
                 # Variants consider more processes (lots, consortia): the first valid priced bid among them.
                 b = self.t["bids"]
                 b = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull())
-                v = b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"), "pid")
+                queries.append((0, b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"),
+                                          "pid")))
             else:
-                v = self.valid_priced_bids().join(self.ratio_processes, "pid")
-            first = self.fetch(v.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
-            candidates += [(r["pid"], 0, r["bid_idx"], r["currency"]) for r in first]
+                queries.append((0, self.valid_priced_bids().join(self.ratio_processes, "pid")))
         if "R036" in enabled:
-            v = self.r036_bids
-            first = self.fetch(v.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
-            candidates += [(r["pid"], 1, r["bid_idx"], r["currency"]) for r in first]
-        return min(candidates)[3] if candidates else None
+            queries.append((1, self.r036_bids))
+        # Look at the first releases first: the answer is almost always there, and a full scan is costly.
+        bounds = [0, 1_000, 100_000, None]
+        for low, high in zip(bounds, bounds[1:]):
+            candidates = []
+            for stage, v in queries:
+                window = v.filter(v.pid >= low) if high is None else v.filter((v.pid >= low) & (v.pid < high))
+                first = self.fetch(window.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
+                candidates += [(r["pid"], stage, r["bid_idx"], r["currency"]) for r in first]
+            if candidates:
+                return min(candidates)[3]
+        return None
 
 
 def first_by(table, keys, order):
