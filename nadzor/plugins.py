@@ -14,6 +14,7 @@ __all__ = ["DEFAULT_PLUGINS", "get_plugin_manager", "collect"]
 # Built-in plugins, registered through the same hooks a third-party pack uses.
 DEFAULT_PLUGINS = [
     "nadzor.cli.builtin",
+    "nadzor.adapters.builtin",
     "nadzor.indicators.builtin",
 ]
 

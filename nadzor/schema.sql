@@ -1,11 +1,13 @@
 -- nadzor store schema. Documented column by column in docs/schema.md (a test keeps the two in step).
 -- Every model row carries source_id (sha256 of the archived file) and locator (where in that file it came from).
 
+-- Facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
 );
 
+-- One row per archived input file.
 CREATE TABLE IF NOT EXISTS sources (
     source_id VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes, as archived
     original_path VARCHAR,              -- the path (or '-' for stdin) it was ingested from, first time seen
@@ -28,18 +30,23 @@ CREATE TABLE IF NOT EXISTS sources (
     n_warnings BIGINT
 );
 
+-- Every release, compiled release or versioned release ingested, as published.
 CREATE TABLE IF NOT EXISTS releases (
-    release_key VARCHAR PRIMARY KEY,    -- kind:ocid:release id (compiled releases: compiled:ocid:source_id:locator)
+    release_key VARCHAR PRIMARY KEY,    -- release:ocid:release id; compiled and versioned: kind:ocid:first 16 hex of content_hash
     ocid VARCHAR NOT NULL,
     release_id VARCHAR,
     kind VARCHAR NOT NULL,              -- release | compiled | versioned
     date VARCHAR,
     tag VARCHAR[],
-    content_hash VARCHAR NOT NULL,      -- sha256 of the canonical JSON (sorted keys) of the release
+    content_hash VARCHAR NOT NULL,      -- sha256 of the text as published (a clash is re-checked by comparing the parsed JSON)
     data JSON NOT NULL,                 -- the release as published (after the OCDS 1.0 -> 1.1 upgrade when needed)
     upgraded_from VARCHAR,              -- '1.0' when ocdskit upgraded it
     source_id VARCHAR NOT NULL,
     locator VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pending_processes (
+    ocid VARCHAR                        -- processes with new releases, not yet rebuilt (an interrupted run)
 );
 
 CREATE TABLE IF NOT EXISTS unfetched_releases (
@@ -49,6 +56,7 @@ CREATE TABLE IF NOT EXISTS unfetched_releases (
     locator VARCHAR
 );
 
+-- One row per contracting process (ocid): its compiled release and the fields most questions need.
 CREATE TABLE IF NOT EXISTS processes (
     ocid VARCHAR PRIMARY KEY,
     compiled JSON,                      -- the compiled release (ocdsmerge), or NULL when it is a stored compiled release
@@ -170,7 +178,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
     locator VARCHAR,                    -- line / JSON pointer / row+column of what could not be used
     reason VARCHAR,
     raw VARCHAR,                        -- the raw text, kept
-    created_at TIMESTAMPTZ
+    created_at TIMESTAMPTZ,
+    ocid VARCHAR,                       -- when known
+    kind VARCHAR                        -- file | line | item | conflict | value
 );
 
 CREATE TABLE IF NOT EXISTS warnings (
@@ -234,4 +244,81 @@ CREATE TABLE IF NOT EXISTS party_entities (
     rule VARCHAR,                       -- identifier | normalised_name | fuzzy | decision
     score DOUBLE,
     reason VARCHAR
+);
+
+-- Evidence trail (sources helper): camera registry, population, FOI requests, archived documents.
+
+CREATE TABLE IF NOT EXISTS cameras (
+    camera_id VARCHAR,                  -- dataset:row (stable within a dataset)
+    dataset VARCHAR,                    -- e.g. zagreb-data-gov-hr, mne-eagle-eye, or the file name
+    lon DOUBLE,
+    lat DOUBLE,
+    address VARCHAR,
+    area_code VARCHAR,                  -- municipality code when given or matched
+    area_name VARCHAR,                  -- municipality / town as given
+    cameras INTEGER,                    -- cameras at this point (1 unless the source says more)
+    year INTEGER,                       -- installation year when given
+    properties JSON,                    -- every other column of the row, kept
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS camera_counts (
+    area_code VARCHAR,
+    area_name VARCHAR,
+    cameras BIGINT,
+    basis VARCHAR,                      -- foi | contract | registry | manual
+    as_of VARCHAR,                      -- date the count refers to
+    foi_id VARCHAR,                     -- the FOI request that gave the count
+    ocid VARCHAR,                       -- the process whose items gave the count
+    note VARCHAR,
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS population (
+    area_code VARCHAR,
+    area_name VARCHAR,
+    population BIGINT,
+    year INTEGER,
+    source VARCHAR,                     -- who published the figure (e.g. census table name)
+    source_id VARCHAR, locator VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS foi_requests (
+    foi_id VARCHAR PRIMARY KEY,         -- FOI-0001 ...
+    country VARCHAR,                    -- rule table key (RS, ...)
+    authority VARCHAR,                  -- to whom
+    subject VARCHAR,                    -- what was asked
+    sent_on DATE,
+    channel VARCHAR,                    -- email | post | portal | in person
+    urgent BOOLEAN,                     -- life/freedom/health/environment: the short deadline applies
+    extended BOOLEAN,                   -- the authority gave notice of the longer deadline
+    due_on DATE,                        -- legal deadline computed from the country's rule
+    status VARCHAR,                     -- sent | answered | partial | refused | overdue | appealed
+    answered_on DATE,
+    ocid VARCHAR,                       -- the procurement process it is about, when there is one
+    notes VARCHAR,
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS archived_documents (
+    sha256 VARCHAR PRIMARY KEY,         -- the archived file (Store.archive_path)
+    filename VARCHAR,
+    media_type VARCHAR,
+    size BIGINT,
+    pages INTEGER,
+    text VARCHAR,                       -- extracted text as in the document
+    text_folded VARCHAR,                -- transliterated, no diacritics, lower case (for search)
+    extracted_with VARCHAR,             -- pypdf | python-docx | openpyxl | none
+    classification JSON,                -- what nadzor.classify found in the text, when available
+    classifier_note VARCHAR,            -- why the classifier did not run, when it did not
+    added_at TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS document_links (
+    sha256 VARCHAR,
+    ocid VARCHAR,                       -- a procurement process
+    foi_id VARCHAR,                     -- or an FOI request (answer documents)
+    note VARCHAR,
+    linked_at TIMESTAMPTZ
 );

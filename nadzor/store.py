@@ -195,3 +195,56 @@ class Store:
     def remove_archive(self) -> None:
         """Delete the archive folder (used by tests and `make clean`)."""
         shutil.rmtree(self.archive_dir, ignore_errors=True)
+
+
+def schema_markdown() -> str:
+    """Return docs/schema.md, generated from the comments in nadzor/schema.sql (a test checks it is current)."""
+    import re
+
+    sql = schema_sql()
+    out = [
+        "# The store schema",
+        "",
+        "Generated from `nadzor/schema.sql` by `python -m nadzor.store` (a test fails when this file is stale).",
+        "Every model row carries `source_id` (the sha256 of the archived file) and `locator` (where in that file:",
+        "a JSON pointer such as `/releases/3/awards/0`, `L12/awards/0` for line 12 of a JSON-lines file, `R12:column`",
+        "for a spreadsheet row, or an XPath for XML). Archived files live beside the database, in",
+        "`<db>.archive/<first two hex digits>/<sha256>`.",
+        "",
+    ]
+    pending_comment: list[str] = []
+    for block in re.split(r"\n\s*\n", sql):
+        block = block.strip()
+        if block.startswith("--"):
+            lines = block.splitlines()
+            comments = [ln[2:].strip() for ln in lines if ln.startswith("--")]
+            pending_comment = comments
+            rest = "\n".join(ln for ln in lines if not ln.startswith("--")).strip()
+            if not rest.startswith("CREATE TABLE"):
+                continue
+            block = rest
+        m = re.match(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\);", block, re.S)
+        if not m:
+            continue
+        name, body = m.groups()
+        out += [f"## {name}", ""]
+        if pending_comment:
+            out += [" ".join(pending_comment), ""]
+            pending_comment = []
+        out += ["| column | type | meaning |", "|---|---|---|"]
+        for line in body.splitlines():
+            code, _, comment = line.partition("--")
+            cols = [c.strip() for c in code.split(",") if c.strip()]
+            for i, col in enumerate(cols):
+                parts = col.split()
+                if len(parts) < 2:
+                    continue
+                note = comment.strip().replace("|", "/") if i == len(cols) - 1 else ""
+                out.append(f"| {parts[0]} | {' '.join(parts[1:])} | {note} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    Path(__file__).resolve().parent.parent.joinpath("docs", "schema.md").write_text(schema_markdown(),
+                                                                                    encoding="utf-8")

@@ -11,10 +11,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+try:  # Typer >= 0.20 vendors Click
+    from typer import _click as click
+except ImportError:  # pragma: no cover
+    import click
+
 from nadzor import __version__
 from nadzor.exceptions import NadzorError
 
-__all__ = ["app", "main", "Context", "err_console"]
+__all__ = ["app", "main", "Context", "err_console", "click"]
 
 err_console = Console(stderr=True)
 
@@ -84,8 +89,6 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("interrupted: the store is left consistent; run the same command again to finish")
         sys.exit(130)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)

@@ -1,0 +1,884 @@
+"""Ingest OCDS files: release and record packages, single releases, compiled and versioned releases, JSON arrays
+and JSON lines of any of these, gzip-compressed or not, from files, folders or stdin.
+
+How it works, and why:
+1. The file is archived by sha256 first (nadzor.store); everything after reads the archived copy, so every row's
+   locator points into bytes we keep. A file already ingested completely is skipped: re-running is safe.
+2. The file is split into units of JSON text with a locator: a line (``L12``) of a JSON-lines file, or an item
+   (``/releases/3``) streamed from a JSON document with ijson, so memory does not grow with the file.
+3. Units are staged in DuckDB in batches and classified in SQL (valid JSON? an object? ocid? compiled?). Plain
+   releases and compiled releases never go back through Python; the rare rest (packages inside lines, OCDS 1.0
+   to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in Python.
+4. New releases are stored (raw JSON kept); every process they touch is rebuilt: ocdsmerge compiles individual
+   releases, and nadzor.normalize.flatten writes the model tables in SQL.
+5. One transaction per file: a kill leaves the store as it was before that file; running again completes it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import os
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+
+from nadzor.exceptions import InputError
+from nadzor.ingest.api import IngestReport, SourceInfo, now
+from nadzor.normalize import compile as compiling
+from nadzor.normalize.flatten import flatten_docs
+from nadzor.store import MODEL_TABLES
+
+__all__ = ["ingest_paths", "ingest_file", "begin_source", "finish_source", "quarantine", "warn",
+           "ingest_release_docs", "rebuild_processes", "iter_input_files"]
+
+BATCH = 50_000
+REBUILD_CHUNK = 100_000
+RAW_LIMIT = 1 << 20  # raw text kept in quarantine is capped at 1 MiB per item (the whole file stays archived)
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
+
+
+# -- sources, quarantine, warnings -----------------------------------------------------------------------------
+
+def begin_source(store, path, *, adapter: str, data: bytes | None = None, **info) -> SourceInfo:
+    """Archive a file (or stdin bytes) and register it; see nadzor.ingest.api.begin_source."""
+    if data is not None:
+        digest, archived, size = store.archive_bytes(data)
+        original = str(path) if path else "-"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
+        if not p.is_file():
+            raise InputError(f"{p}: not a file")
+        try:
+            digest, archived, size = store.archive_file(p)
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+        original = str(p)
+    status = store.scalar("SELECT status FROM sources WHERE source_id = ?", [digest])
+    src = SourceInfo(source_id=digest, original_path=original, archived_path=archived, size=size,
+                     adapter=adapter, already_complete=(status == "complete"), **info)
+    if not src.already_complete:
+        store.con.execute("DELETE FROM sources WHERE source_id = ?", [digest])
+        store.con.execute(
+            "INSERT INTO sources (source_id, original_path, archived_path, size, adapter, ingested_at, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'loading')",
+            [digest, original, str(archived.relative_to(store.archive_dir)), size, adapter, now()],
+        )
+    return src
+
+
+def finish_source(store, source: SourceInfo, report: IngestReport) -> None:
+    """Record the source's metadata and counts and mark it complete."""
+    store.con.execute(
+        """UPDATE sources SET media_type = ?, encoding = ?, format = ?, publisher = ?, licence = ?,
+               published_date = ?, ocds_version = ?, origin_url = ?, retrieved_at = ?, status = 'complete',
+               n_releases = ?, n_quarantined = ?, n_warnings = ?
+           WHERE source_id = ?""",
+        [source.media_type, source.encoding, source.format, source.publisher, source.licence,
+         source.published_date, source.ocds_version, source.origin_url, source.retrieved_at,
+         report.releases, report.quarantined, report.warnings, source.source_id],
+    )
+
+
+def _raw_text(raw) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    if len(raw) > RAW_LIMIT:
+        return raw[:RAW_LIMIT] + f"\n[... {len(raw) - RAW_LIMIT} more characters: see the archived file]"
+    return raw
+
+
+def quarantine(store, source: SourceInfo | None, locator: str, reason: str, raw, *, ocid: str | None = None,
+               kind: str = "item") -> None:
+    """Keep something that could not be used, with the reason and its raw text."""
+    store.con.execute(
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source.source_id if source else None, source.original_path if source else None, locator, reason,
+         _raw_text(raw), now(), ocid, kind],
+    )
+
+
+def warn(store, source: SourceInfo | None, locator: str, message: str) -> None:
+    """Record a warning about something that was used after a fix."""
+    store.con.execute(
+        "INSERT INTO warnings VALUES (?, ?, ?, ?, ?)",
+        [source.source_id if source else None, source.original_path if source else None, locator, message, now()],
+    )
+
+
+# -- reading units ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Unit:
+    """A piece of JSON text to classify: a line, or an item streamed from a document."""
+
+    locator: str
+    text: str
+    version_hint: str | None = None  # '1.0' / '1.1' from the enclosing package; None when unknown
+    source: SourceInfo | None = None
+
+
+class _Transcoder(io.RawIOBase):
+    """A byte stream re-encoded to UTF-8 from another encoding, for ijson (which needs UTF-8)."""
+
+    def __init__(self, raw, encoding: str):
+        self._reader = codecs.getreader(encoding)(raw, errors="replace")
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while len(self._buf) < len(b):
+            chunk = self._reader.read(65536)
+            if not chunk:
+                break
+            self._buf += chunk.encode("utf-8")
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def _open_binary(path: Path):
+    f = open(path, "rb")
+    if f.read(2) == b"\x1f\x8b":
+        f.close()
+        return gzip.open(path, "rb"), True
+    f.seek(0)
+    return f, False
+
+
+def _detect_encoding(path: Path) -> tuple[str, bool]:
+    """Return (encoding, confident). UTF-8 is checked over the whole file; others are guessed."""
+    f, _ = _open_binary(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    sample = b""
+    try:
+        with f:
+            while chunk := f.read(1 << 20):
+                if len(sample) < (1 << 20):
+                    sample += chunk[: (1 << 20) - len(sample)]
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return ("utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"), True
+    except UnicodeDecodeError:
+        pass
+    # A UTF-8 file with a few broken lines stays UTF-8 (the broken lines are quarantined): look for valid
+    # multi-byte UTF-8 sequences in the sample.
+    import re
+
+    for seq in re.findall(rb"[\xc2-\xf4][\x80-\xbf]{1,3}", sample)[:50]:
+        try:
+            seq.decode("utf-8")
+            return "utf-8", True
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        return "latin-1", False
+    return best.encoding, True
+
+
+def _first_significant(f) -> bytes:
+    while True:
+        b = f.read(1)
+        if not b or not b.isspace():
+            return b
+
+
+def _looks_like_json_lines(path: Path, original_name: str) -> bool:
+    name = original_name.lower()
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        return True
+    f, _ = _open_binary(path)
+    with f:
+        first = f.readline(16 << 20)
+        if not first.strip():
+            # leading blank lines: look at the next non-blank line
+            while first and not first.strip():
+                first = f.readline(16 << 20)
+        try:
+            orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return False
+        rest = f.read(4096)
+        return bool(rest.strip())
+
+
+def _iter_lines(path: Path, encoding: str, report: IngestReport, store, source) -> Iterator[Unit]:
+    f, _ = _open_binary(path)
+    fallback = None if encoding.startswith("utf-8") else encoding
+    with f:
+        for n, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if fallback:
+                    text = raw.decode(fallback, errors="replace")
+                    warn(store, source, f"L{n}", f"line {n} is not UTF-8: decoded as {fallback}")
+                    report.warnings += 1
+                else:
+                    quarantine(store, source, f"L{n}", f"line {n}: invalid UTF-8 ({exc.reason} at byte "
+                               f"{exc.start})", raw, kind="line")
+                    report.quarantined += 1
+                    continue
+            yield Unit(f"L{n}", text.rstrip("\r\n"))
+
+
+def _iter_document(path: Path, encoding: str, source: SourceInfo, report: IngestReport, store) -> Iterator[Unit]:
+    """Stream the items of a JSON document (package, array, single object) as units."""
+    import ijson
+
+    f, _ = _open_binary(path)
+    stream = f if encoding.startswith("utf-8") else _Transcoder(f, encoding)
+    meta: dict = {}
+    builder = None
+    item_prefix = None
+    index = {"releases": -1, "records": -1, "": -1}
+    top_kind = None
+    container = None
+    whole = None
+    with f:
+        try:
+            for prefix, event, value in ijson.parse(stream, use_float=True):
+                if builder is not None:
+                    if prefix == item_prefix and event in ("end_map", "end_array"):
+                        builder.event(event, value)
+                        yield Unit(f"{container}/{index[container.strip('/')]}",
+                                   orjson.dumps(builder.value).decode(),
+                                   meta.get("version") if top_kind == "package" else None)
+                        builder = None
+                        continue
+                    builder.event(event, value)
+                    continue
+                if top_kind is None:
+                    top_kind = "array" if event == "start_array" else "object" if event == "start_map" else "scalar"
+                    if top_kind == "scalar":
+                        quarantine(store, source, "", "the file is a single JSON scalar, not OCDS",
+                                   str(value), kind="file")
+                        report.quarantined += 1
+                        return
+                    if top_kind == "object":
+                        whole = ijson.ObjectBuilder()
+                        whole.event(event, value)
+                    continue
+                if top_kind == "array":
+                    if prefix == "item" and event in ("start_map", "start_array"):
+                        index[""] += 1
+                        container, item_prefix = "", "item"
+                        builder = ijson.ObjectBuilder()
+                        builder.event(event, value)
+                    elif prefix == "item":
+                        index[""] += 1
+                        yield Unit(f"/{index['']}", orjson.dumps(value).decode())
+                    continue
+                # top-level object: stream releases/records items, build the rest
+                if prefix in ("releases.item", "records.item"):
+                    key = prefix.split(".")[0]
+                    index[key] += 1
+                    top_kind = "package"
+                    if event in ("start_map", "start_array"):
+                        container, item_prefix = f"/{key}", prefix
+                        builder = ijson.ObjectBuilder()
+                        builder.event(event, value)
+                    else:
+                        yield Unit(f"/{key}/{index[key]}", orjson.dumps(value).decode(), meta.get("version"))
+                    continue
+                if prefix in ("releases", "records") and event in ("start_array", "end_array"):
+                    top_kind = "package"
+                    whole.event("start_array" if event == "start_array" else "end_array", None)
+                    continue
+                whole.event(event, value)
+                if prefix in ("version", "license", "publishedDate", "uri") and event in ("string", "number"):
+                    meta[prefix] = value
+                elif prefix == "publisher.name" and event == "string":
+                    meta["publisher"] = value
+        except ijson.JSONError as exc:
+            detail = " ".join(str(exc).split())
+            if builder is not None:
+                where = f"{container}/{index[container.strip('/')]}"
+                msg = (f"{source.original_path}: malformed or truncated JSON in item {where} ({detail}); "
+                       "the items before it were ingested")
+            else:
+                where = container or ""
+                msg = f"{source.original_path}: malformed or truncated JSON ({detail})"
+            with open(path, "rb") as raw:
+                raw.seek(max(0, source.size - RAW_LIMIT))
+                tail = raw.read()
+            quarantine(store, source, where, msg, tail, kind="file")
+            report.quarantined += 1
+            return
+        except UnicodeDecodeError as exc:
+            quarantine(store, source, "", f"invalid UTF-8 at byte {exc.start}: {exc.reason}", None, kind="file")
+            report.quarantined += 1
+            return
+    if top_kind == "object" and whole is not None:
+        obj = whole.value
+        if top_kind == "object":
+            yield Unit("", orjson.dumps(obj).decode())
+    source.ocds_version = meta.get("version", "1.0") if top_kind == "package" else None
+    source.licence = meta.get("license")
+    source.publisher = meta.get("publisher")
+    source.published_date = meta.get("publishedDate")
+    if top_kind == "package":
+        source.format = "record_package" if index["records"] >= 0 else "release_package"
+
+
+# -- classifying and storing units -----------------------------------------------------------------------------
+
+_SHAPE = '{"ocid":"JSON","id":"JSON","date":"JSON","tag":"JSON"}'
+
+
+@dataclass
+class _Good:
+    locator: str
+    kind: str
+    text: str
+    upgraded_from: str | None = None
+
+
+def _expand_python(store, source, unit: Unit, report: IngestReport) -> list[_Good]:
+    """Handle a unit SQL could not: explain invalid JSON, unpack packages/arrays, upgrade 1.0, versioned."""
+    try:
+        obj = orjson.loads(unit.text)
+    except orjson.JSONDecodeError as exc:
+        where = f"line {unit.locator[1:]}" if unit.locator.startswith("L") else (unit.locator or "the document")
+        quarantine(store, source, unit.locator, f"{where}: malformed JSON ({exc})", unit.text, kind="item")
+        report.quarantined += 1
+        return []
+    return _expand_obj(store, source, unit.locator, obj, unit.version_hint, report)
+
+
+def _expand_obj(store, source, locator: str, obj, version_hint, report) -> list[_Good]:
+    out: list[_Good] = []
+    if isinstance(obj, list):
+        for i, el in enumerate(obj):
+            out.extend(_expand_obj(store, source, f"{locator}/{i}", el, version_hint, report))
+        return out
+    if not isinstance(obj, dict):
+        quarantine(store, source, locator, f"{locator or 'the document'}: a JSON {type(obj).__name__}, "
+                   "not an OCDS release or package", orjson.dumps(obj).decode(), kind="item")
+        report.quarantined += 1
+        return out
+    if "ocid" in obj and (isinstance(obj.get("releases"), list) or "compiledRelease" in obj
+                          or "versionedRelease" in obj):
+        return _expand_record(store, source, locator, obj, version_hint, report)
+    if "releases" in obj or "records" in obj:
+        version = obj.get("version", "1.0") if isinstance(obj.get("version"), str) else "1.0"
+        # a package inside an array or a line: its metadata describes the source too (first one wins)
+        if isinstance(obj.get("license"), str) and not source.licence:
+            source.licence = obj["license"]
+        if isinstance(obj.get("publisher"), dict) and not source.publisher:
+            source.publisher = obj["publisher"].get("name")
+        if isinstance(obj.get("publishedDate"), str) and not source.published_date:
+            source.published_date = obj["publishedDate"]
+        source.ocds_version = source.ocds_version or version
+        source.format = source.format or ("record_package" if "records" in obj else "release_package")
+        for i, rel in enumerate(obj.get("releases") or []):
+            out.extend(_expand_obj(store, source, f"{locator}/releases/{i}", rel, version, report))
+        for i, rec in enumerate(obj.get("records") or []):
+            out.extend(_expand_record(store, source, f"{locator}/records/{i}", rec, version, report))
+        return out
+    if "ocid" not in obj:
+        keys = ", ".join(list(obj)[:6])
+        quarantine(store, source, locator, f"{locator or 'the document'}: not OCDS: an object without 'ocid' "
+                   f"(keys: {keys})", orjson.dumps(obj).decode(), kind="item")
+        report.quarantined += 1
+        return out
+    if not isinstance(obj["ocid"], str) or not obj["ocid"].strip():
+        quarantine(store, source, locator + "/ocid", f"{locator or 'the document'}: 'ocid' is not a non-empty "
+                   "string", orjson.dumps(obj).decode(), kind="item")
+        report.quarantined += 1
+        return out
+    tag = obj.get("tag")
+    if isinstance(tag, list) and "compiled" in tag:
+        return [_Good(locator, "compiled", orjson.dumps(obj).decode())]
+    if any(compiling._is_versioned_list(v) for v in obj.values()) or any(
+            isinstance(v, dict) and any(compiling._is_versioned_list(x) for x in v.values()) for v in obj.values()):
+        return [_Good(locator, "versioned", orjson.dumps(obj).decode())]
+    if not isinstance(obj.get("id"), (str, int)) or obj.get("id") == "":
+        quarantine(store, source, locator + "/id", f"{locator or 'the document'}: release of {obj['ocid']} "
+                   "has no release 'id'", orjson.dumps(obj).decode(), ocid=obj["ocid"], kind="item")
+        report.quarantined += 1
+        return out
+    upgraded = None
+    if version_hint == "1.0" or (version_hint is None and _looks_10(obj)):
+        from ocdskit.upgrade import upgrade_release_10_11
+
+        upgrade_release_10_11(obj, reorder=False)
+        upgraded = "1.0"
+    return [_Good(locator, "release", orjson.dumps(obj).decode(), upgraded)]
+
+
+def _looks_10(release: dict) -> bool:
+    """OCDS 1.0 releases have full organisation objects and no parties array."""
+    if "parties" in release:
+        return False
+    return any(k in release for k in ("buyer", "tender", "awards"))
+
+
+def _expand_record(store, source, locator, rec, version, report) -> list[_Good]:
+    out: list[_Good] = []
+    if not isinstance(rec, dict):
+        quarantine(store, source, locator, f"{locator}: a record must be an object", orjson.dumps(rec).decode(),
+                   kind="item")
+        report.quarantined += 1
+        return out
+    ocid = rec.get("ocid")
+    for j, rel in enumerate(rec.get("releases") or []):
+        loc = f"{locator}/releases/{j}"
+        if isinstance(rel, dict) and "url" in rel and "ocid" not in rel:
+            store.con.execute("INSERT INTO unfetched_releases VALUES (?, ?, ?, ?)",
+                              [ocid, rel.get("url"), source.source_id, loc])
+            report.messages.append(f"{loc}: release linked by URL only, not fetched: {rel.get('url')}")
+            continue
+        out.extend(_expand_obj(store, source, loc, rel, version, report))
+    compiled = rec.get("compiledRelease")
+    if isinstance(compiled, dict):
+        compiled = dict(compiled)
+        tag = compiled.get("tag")
+        if not (isinstance(tag, list) and "compiled" in tag):
+            compiled["tag"] = ["compiled"]
+        if version == "1.0":
+            from ocdskit.upgrade import upgrade_release_10_11
+
+            upgrade_release_10_11(compiled, reorder=False)
+        out.extend(_expand_obj(store, source, f"{locator}/compiledRelease", compiled, "1.1", report))
+    elif isinstance(rec.get("versionedRelease"), dict) and not out:
+        out.extend(_expand_obj(store, source, f"{locator}/versionedRelease", rec["versionedRelease"], "1.1",
+                               report))
+    return out
+
+
+def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
+    """Classify a batch of units (from one or more files) in SQL, hand the odd ones to Python, store releases."""
+    con = store.con
+    sources = {u.source.source_id: u.source for u in units}
+    tbl = pa.table({
+        "seq": pa.array(range(len(units)), pa.int64()),
+        "source_id": pa.array([u.source.source_id for u in units], pa.string()),
+        "locator": pa.array([u.locator for u in units], pa.string()),
+        "text": pa.array([u.text for u in units], pa.string()),
+        "hint": pa.array([u.version_hint for u in units], pa.string()),
+    })
+    con.register("_units_arrow", tbl)
+    # One pass: TRY() gives NULL keys for text that is not valid JSON (explained later in Python).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _c AS
+        SELECT seq, source_id, locator, text, hint, ltrim(text)[1] = '{{' AS is_object,
+               try(json_keys(text)) AS keys, try(json_transform(text, '{_SHAPE}')) AS s
+        FROM _units_arrow
+    """)
+    con.unregister("_units_arrow")
+    # Rows SQL can decide: plain releases (1.1) and compiled releases with a string ocid.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _fast AS
+        SELECT seq, source_id, locator, text, s.ocid->>'$' AS ocid,
+               CASE WHEN json_type(s.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN s.id->>'$' END AS release_id,
+               s.date->>'$' AS date,
+               CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END AS tagj,
+               CASE WHEN json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled')
+                    THEN 'compiled' ELSE 'release' END AS kind
+        FROM _c
+        WHERE is_object AND keys IS NOT NULL AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
+          AND NOT list_has_any(keys, ['releases', 'records', 'compiledRelease'])
+          AND (
+                (json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled'))
+             OR (json_type(s.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND length(s.id->>'$') > 0
+                 AND coalesce(hint, '') <> '1.0'
+                 AND (list_contains(keys, 'parties') OR coalesce(hint, '') = '1.1'
+                      OR NOT list_has_any(keys, ['buyer', 'tender', 'awards'])))
+          )
+    """)
+    slow = con.execute("""
+        SELECT seq, source_id, locator, text, hint FROM _c WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
+    """).fetchall()
+    goods: list[tuple[str, _Good]] = []
+    for _seq, source_id, locator, text, hint in slow:
+        source = sources[source_id]
+        goods.extend((source_id, g) for g in _expand_python(store, source, Unit(locator, text, hint, source),
+                                                            report))
+    if goods:
+        slow_tbl = pa.table({
+            "source_id": [sid for sid, _ in goods], "locator": [g.locator for _, g in goods],
+            "kind": [g.kind for _, g in goods], "text": [g.text for _, g in goods],
+            "upgraded_from": [g.upgraded_from for _, g in goods],
+        })
+        con.register("_slow_arrow", slow_tbl)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _slow AS
+            SELECT source_id, locator, kind, text, upgraded_from, json_transform(text, '{_SHAPE}') AS s
+            FROM _slow_arrow
+        """)
+        con.unregister("_slow_arrow")
+        slow_select = """
+            UNION ALL
+            SELECT 1000000000 + row_number() OVER () AS seq, source_id, locator, text, s.ocid->>'$', s.id->>'$',
+                   s.date->>'$', CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END,
+                   kind, upgraded_from
+            FROM _slow
+        """
+    else:
+        slow_select = ""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _new AS
+        SELECT *, CASE kind WHEN 'release' THEN 'release:' || ocid || ':' || release_id
+                            ELSE kind || ':' || ocid || ':' || substr(content_hash, 1, 16) END AS release_key
+        FROM (
+            SELECT seq, source_id, locator, text, ocid, release_id, date,
+                   list_transform(tagj, x -> trim(x, '"')) AS tag, kind, upgraded_from,
+                   sha256(text) AS content_hash
+            FROM (SELECT seq, source_id, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from
+                  FROM _fast {slow_select})
+        )
+    """)
+    # Same key: identical content is a duplicate; different content is quarantined (the first one stays).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _judged AS
+        SELECT n.*, r.content_hash AS old_hash, r.source_id AS old_source, r.locator AS old_locator,
+               row_number() OVER (PARTITION BY n.release_key ORDER BY n.seq) AS nth,
+               first_value(n.content_hash) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_hash,
+               first_value(n.locator) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_locator,
+               first_value(n.source_id) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_source
+        FROM _new n LEFT JOIN releases r USING (release_key)
+    """)
+    conflicts = con.execute("""
+        SELECT source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source
+        FROM _judged
+        WHERE (old_hash IS NOT NULL AND old_hash <> content_hash) OR (nth > 1 AND first_hash <> content_hash)
+    """).fetchall()
+    for source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source in conflicts:
+        if _same_content(store, text, ocid, release_id, old_locator, old_source):
+            report.duplicates += 1
+            continue
+        earlier_source = old_source if old_locator is not None else first_source
+        earlier_locator = old_locator if old_locator is not None else first_locator
+        path = store.scalar("SELECT original_path FROM sources WHERE source_id = ?", [earlier_source])
+        quarantine(store, sources[source_id], locator,
+                   f"{locator or '(whole document)'}: release id '{release_id}' of {ocid} was already ingested "
+                   f"from {path} at {earlier_locator or '(whole document)'} with different content; the first one "
+                   "is kept", text, ocid=ocid, kind="conflict")
+        report.quarantined += 1
+    report.duplicates += con.execute("""
+        SELECT count(*) FROM _judged
+        WHERE old_hash = content_hash OR (nth > 1 AND first_hash = content_hash AND old_hash IS NULL)
+    """).fetchone()[0]
+    inserted = con.execute("""
+        INSERT INTO releases
+        SELECT release_key, ocid, release_id, kind, date, tag, content_hash, text, upgraded_from, source_id, locator
+        FROM _judged WHERE old_hash IS NULL AND nth = 1
+    """).fetchone()[0]
+    report.releases += inserted
+    con.execute("""
+        INSERT INTO pending_processes SELECT DISTINCT ocid FROM _judged WHERE old_hash IS NULL AND nth = 1
+        AND ocid NOT IN (SELECT ocid FROM pending_processes)
+    """)
+    for t in ("_u", "_c", "_fast", "_new", "_judged", "_slow"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _same_content(store, text, ocid, release_id, old_locator, old_source) -> bool:
+    """Decide a hash conflict by comparing parsed JSON: key order, spacing and 1 vs 1.0 do not make content
+    differ."""
+    old = store.scalar("SELECT data FROM releases WHERE ocid = ? AND release_id = ? AND kind = 'release'",
+                       [ocid, release_id]) if old_locator is not None else None
+    if old is None:
+        old = store.scalar("SELECT text FROM _new WHERE ocid = ? AND release_id = ? ORDER BY seq LIMIT 1",
+                           [ocid, release_id])
+    return old is not None and orjson.loads(old) == orjson.loads(text)  # 1 == 1.0, key order ignored
+
+
+def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, object]]) -> IngestReport:
+    """Store (locator, parsed JSON) pairs from an adapter and rebuild the processes they touch."""
+    report = IngestReport()
+    batch: list[Unit] = []
+    for locator, obj in docs:
+        text = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
+        batch.append(Unit(locator, text, "1.1", source))
+        if len(batch) >= BATCH:
+            _stage_batch(store, batch, report)
+            batch = []
+    if batch:
+        _stage_batch(store, batch, report)
+    report.processes_updated += rebuild_processes(store, own_transactions=False)
+    return report
+
+
+# -- rebuilding processes --------------------------------------------------------------------------------------
+
+def rebuild_processes(store, *, own_transactions: bool = True, progress=None) -> int:
+    """Recompile and re-flatten every process listed in ``pending_processes``, in chunks.
+
+    Each chunk is one transaction that also removes its ocids from the pending list, so after a kill the rest
+    are still listed and the next ingest (even of nothing new) finishes them.
+    """
+    con = store.con
+    total = con.execute("SELECT count(*) FROM pending_processes").fetchone()[0]
+    done = 0
+    while True:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _chunk AS SELECT DISTINCT ocid FROM pending_processes "
+                    f"ORDER BY ocid LIMIT {REBUILD_CHUNK}")
+        n = con.execute("SELECT count(*) FROM _chunk").fetchone()[0]
+        if not n:
+            break
+        if own_transactions:
+            with store.transaction():
+                _rebuild_chunk(store)
+                con.execute("DELETE FROM pending_processes WHERE ocid IN (SELECT ocid FROM _chunk)")
+        else:
+            _rebuild_chunk(store)
+            con.execute("DELETE FROM pending_processes WHERE ocid IN (SELECT ocid FROM _chunk)")
+        done += n
+        if progress:
+            progress(done, total)
+    con.execute("DROP TABLE IF EXISTS _chunk")
+    return done
+
+
+def _rebuild_chunk(store) -> None:
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _docs (ocid VARCHAR, source_id VARCHAR, locator VARCHAR, doc VARCHAR,"
+                " compiled VARCHAR, compiled_from VARCHAR)")
+    # Processes with only compiled releases: the newest one is used as is (no copy of its JSON).
+    con.execute("""
+        INSERT INTO _docs
+        SELECT ocid, source_id, locator, data, NULL, release_key FROM (
+            SELECT r.*, row_number() OVER (PARTITION BY r.ocid ORDER BY r.date DESC NULLS LAST,
+                                           r.release_key DESC) AS rn
+            FROM releases r SEMI JOIN _chunk c ON r.ocid = c.ocid
+            WHERE r.kind = 'compiled'
+              AND r.ocid NOT IN (SELECT ocid FROM releases WHERE kind = 'release' AND ocid IN (SELECT ocid FROM _chunk))
+        ) WHERE rn = 1
+    """)
+    # Processes with individual releases: merged with ocdsmerge; versioned-only ones: their last values.
+    rows = con.execute("""
+        SELECT r.ocid, r.kind, r.data, r.source_id, r.locator, r.release_key FROM releases r
+        SEMI JOIN _chunk c ON r.ocid = c.ocid
+        WHERE r.kind = 'release' OR (r.kind = 'versioned' AND r.ocid NOT IN (
+            SELECT ocid FROM releases WHERE kind IN ('release', 'compiled') AND ocid IN (SELECT ocid FROM _chunk)))
+        ORDER BY r.ocid, r.date NULLS FIRST, r.release_key
+    """).fetchall()
+    merged = []
+    by_ocid: dict[str, list] = {}
+    for ocid, kind, data, source_id, locator, key in rows:
+        by_ocid.setdefault(ocid, []).append((kind, orjson.loads(data), source_id, locator, key))
+    for ocid, rels in by_ocid.items():
+        if rels[0][0] == "versioned":
+            kind, data, source_id, locator, key = rels[-1]
+            compiled = compiling.versioned_to_compiled(data)
+            merged.append((ocid, source_id, locator, orjson.dumps(compiled).decode(),
+                           orjson.dumps(compiled).decode(), key))
+            continue
+        releases = [r[1] for r in rels]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            compiled = compiling.compile_releases(releases)
+        for w in caught:  # e.g. ocdsmerge's DuplicateIdValueWarning: keep it, loudly, where it came from
+            store.con.execute("INSERT INTO warnings VALUES (?, NULL, ?, ?, ?)",
+                              [rels[-1][2], rels[-1][3], f"merging {ocid}: {w.message}", now()])
+        latest = max(rels, key=lambda r: (r[1].get("date") or "", r[4]))
+        clean = orjson.dumps(compiled).decode()
+        annotated = compiling.annotate_origins(compiled, [(r[1], r[2], r[3]) for r in sorted(
+            rels, key=lambda r: (r[1].get("date") or ""))])
+        merged.append((ocid, latest[2], latest[3], orjson.dumps(annotated).decode(), clean, "merged"))
+    if merged:
+        con.executemany("INSERT INTO _docs VALUES (?, ?, ?, ?, ?, ?)", merged)
+    for table in ["processes", *MODEL_TABLES]:
+        con.execute(f"DELETE FROM {table} WHERE ocid IN (SELECT ocid FROM _chunk)")
+    con.execute("DELETE FROM quarantine WHERE kind = 'value' AND ocid IN (SELECT ocid FROM _chunk)")
+    flatten_docs(con)
+    con.execute("""
+        UPDATE processes p SET compiled = d.compiled, compiled_from = d.compiled_from,
+            release_count = (SELECT count(*) FROM releases r WHERE r.ocid = p.ocid)
+        FROM _docs d WHERE p.ocid = d.ocid
+    """)
+    _summarise_values(con)
+    _check_values(store)
+    for t in ("_docs", "_flat", "_awards", "_contracts", "_bids", "_bids2", "_awards2"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _summarise_values(con) -> None:
+    """Award and contract totals per process, in the currency most of its values use."""
+    for kind, table, status_ok in (("award", "awards", "('active')"), ("contract", "contracts", "('active', 'terminated')")):
+        con.execute(f"""
+            UPDATE processes p SET {kind}_value_amount = t.amount, {kind}_value_currency = t.currency
+            FROM (
+                SELECT ocid, arg_max(currency, n) AS currency, arg_max(amount, n) AS amount FROM (
+                    SELECT ocid, value_currency AS currency, sum(value_amount) AS amount, count(*) AS n
+                    FROM {table} WHERE ocid IN (SELECT ocid FROM _chunk) AND value_amount IS NOT NULL
+                      AND (status IS NULL OR status IN {status_ok})
+                    GROUP BY ocid, value_currency)
+                GROUP BY ocid
+            ) t WHERE p.ocid = t.ocid
+        """)
+
+
+# Absurd values: (table, column, pointer suffix, condition, reason)
+_AMOUNT_COLUMNS = [
+    ("processes", "tender_value_amount", "/tender/value/amount"),
+    ("lots", "value_amount", "/value/amount"),
+    ("bids", "value_amount", "/value/amount"),
+    ("awards", "value_amount", "/value/amount"),
+    ("contracts", "value_amount", "/value/amount"),
+    ("items", "unit_value_amount", "/unit/value/amount"),
+]
+_DATE_COLUMNS = [
+    ("processes", "date", "/date"), ("processes", "tender_start", "/tender/tenderPeriod/startDate"),
+    ("processes", "tender_end", "/tender/tenderPeriod/endDate"), ("bids", "date", "/date"),
+    ("awards", "date", "/date"), ("contracts", "period_start", "/period/startDate"),
+    ("contracts", "period_end", "/period/endDate"), ("contracts", "date_signed", "/dateSigned"),
+    ("amendments", "date", "/date"), ("documents", "date_published", "/datePublished"),
+]
+_BAD_DATE = (r"{c} <> '' AND NOT regexp_matches({c}, '^\d{{4}}-\d{{2}}-\d{{2}}') "
+             r"OR {c} <> '' AND TRY_CAST(substr({c}, 1, 4) AS INTEGER) NOT BETWEEN 1900 AND 2100")
+
+
+def _check_values(store) -> None:
+    """Quarantine absurd values (negative amounts, impossible dates): keep the raw value, NULL the column."""
+    con = store.con
+    checks: dict[str, list] = {}
+    for t, c, p in _AMOUNT_COLUMNS:
+        checks.setdefault(t, []).append((c, p, f"{c} < 0", "negative amount"))
+    for t, c, p in _DATE_COLUMNS:
+        checks.setdefault(t, []).append((c, p, _BAD_DATE.format(c=c), "not a date in 1900-2100"))
+    for table, cols in checks.items():
+        # a processes row's locator is its release's; other rows' locators are their element's
+        selects = " UNION ALL ".join(
+            f"""SELECT t.source_id, s.original_path, t.locator || '{p}',
+                   coalesce(s.original_path, '') || ' ' || t.locator || '{p}: {reason}: '
+                       || CAST(t.{c} AS VARCHAR) || ' (the value is not used; the release is kept)',
+                   CAST(t.{c} AS VARCHAR), now(), t.ocid, 'value'
+                FROM {table} t SEMI JOIN _chunk k ON t.ocid = k.ocid LEFT JOIN sources s ON s.source_id = t.source_id
+                WHERE t.{c} IS NOT NULL AND ({cond})"""
+            for c, p, cond, reason in cols)
+        con.execute(f"INSERT INTO quarantine {selects}")
+        sets = ", ".join(f"{c} = CASE WHEN {cond} THEN NULL ELSE {c} END" for c, p, cond, reason in cols)
+        where = " OR ".join(f"({c} IS NOT NULL AND ({cond}))" for c, p, cond, reason in cols)
+        con.execute(f"UPDATE {table} SET {sets} WHERE ocid IN (SELECT ocid FROM _chunk) AND ({where})")
+
+
+# -- files and folders -----------------------------------------------------------------------------------------
+
+def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
+    """Expand folders recursively (JSON, JSON lines and .gz files, sorted); pass files and '-' through."""
+    for p in paths:
+        if p == "-":
+            yield p
+            continue
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.name.lower().endswith(JSON_SUFFIXES) and not f.name.startswith("."):
+                    yield str(f)
+        elif path.exists():
+            yield str(path)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+
+
+def _open_file(store, path: str, report: IngestReport, data: bytes | None = None):
+    """Archive and register one file; return (source, units) or (source, None) when it was ingested before."""
+    source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data)
+    if source.already_complete:
+        report.sources_skipped += 1
+        return source, None
+    report.sources += 1
+    archived = source.archived_path
+    encoding, confident = _detect_encoding(archived)
+    source.encoding = encoding
+    if not encoding.startswith("utf-8"):
+        msg = (f"{source.original_path}: not UTF-8; decoded as {encoding}"
+               + ("" if confident else " (a guess)") + ": check accents in names and titles")
+        warn(store, source, "", msg)
+        report.warnings += 1
+        report.messages.append(msg)
+    f, gzipped = _open_binary(archived)
+    f.close()
+    jsonl = _looks_like_json_lines(archived, source.original_path)
+    source.media_type = "application/gzip" if gzipped else ("application/x-ndjson" if jsonl else "application/json")
+    if jsonl:
+        source.format = "json_lines"
+        units = _iter_lines(archived, encoding, report, store, source)
+    else:
+        units = _iter_document(archived, encoding, source, report, store)
+    return source, units
+
+
+def _finish(store, source: SourceInfo) -> None:
+    if source.format is None:
+        kinds = store.rows("SELECT kind FROM releases WHERE source_id = ? GROUP BY kind", [source.source_id])
+        source.format = kinds[0]["kind"] if len(kinds) == 1 else ("mixed" if kinds else "empty")
+    counts = IngestReport(
+        releases=store.scalar("SELECT count(*) FROM releases WHERE source_id = ?", [source.source_id]),
+        quarantined=store.scalar("SELECT count(*) FROM quarantine WHERE source_id = ?", [source.source_id]),
+        warnings=store.scalar("SELECT count(*) FROM warnings WHERE source_id = ?", [source.source_id]),
+    )
+    finish_source(store, source, counts)
+
+
+# Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
+GROUP_BYTES = 64 << 20
+
+
+def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
+    """Ingest files, folders (recursive) and '-' (stdin), then rebuild the processes they touched (and any left
+    pending by an interrupted run).
+
+    Files are staged in transactions of one big file or a group of small ones: a kill rolls back the current
+    group only, and the next run skips what was completed and finishes the rest.
+    """
+    report = IngestReport()
+    files = list(iter_input_files(paths))
+    quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
+    i = 0
+    while i < len(files):
+        with store.transaction():
+            group_bytes, batch, opened = 0, [], []
+            while i < len(files) and group_bytes < GROUP_BYTES and len(batch) < BATCH:
+                path = files[i]
+                i += 1
+                if on_file:
+                    on_file(path)
+                data = sys.stdin.buffer.read() if path == "-" else None
+                source, units = _open_file(store, path, report, data)
+                if units is None:
+                    continue
+                opened.append(source)
+                group_bytes += source.size
+                for unit in units:
+                    unit.source = source
+                    batch.append(unit)
+                    if len(batch) >= BATCH:
+                        _stage_batch(store, batch, report)
+                        batch = []
+                        if progress:
+                            progress("read", report.releases, None)
+            if batch:
+                _stage_batch(store, batch, report)
+            for source in opened:
+                _finish(store, source)
+    report.processes_updated = rebuild_processes(
+        store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
+    report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
+    return report
+
+
+def ingest_file(store, path: str, *, progress=None) -> IngestReport:
+    """Ingest one OCDS file (or '-' for stdin) and rebuild the processes it touched."""
+    return ingest_paths(store, [path], progress=progress)

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from nadzor.store import Store, schema_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_docs_are_current():
+    committed = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    assert committed == schema_markdown(), "docs/schema.md is stale: run `python -m nadzor.store`"
+
+
+def test_every_table_and_column_is_documented(tmp_path):
+    doc = schema_markdown()
+    with Store.open(tmp_path / "s.duckdb") as store:
+        for table in store.table_names():
+            assert f"## {table}\n" in doc, f"table {table} is not documented"
+            section = doc.split(f"## {table}\n", 1)[1].split("\n## ", 1)[0]
+            for (column,) in store.con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall():
+                assert f"| {column} |" in section, f"{table}.{column} is not documented"
+
+
+def test_archive_is_content_addressed_and_idempotent(tmp_path):
+    f = tmp_path / "a.json"
+    f.write_bytes(b'{"x": 1}')
+    with Store.open(tmp_path / "s.duckdb") as store:
+        d1, p1, n = store.archive_file(f)
+        d2, p2, _ = store.archive_file(f)
+        assert d1 == d2 and p1 == p2 and n == 8
+        assert p1 == tmp_path / "s.duckdb.archive" / d1[:2] / d1
+        assert not list(p1.parent.glob(".incoming-*"))
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    import pytest
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.con.execute("INSERT INTO meta VALUES ('x', 'y')")
+                raise RuntimeError("boom")
+        assert store.scalar("SELECT count(*) FROM meta WHERE key = 'x'") == 0
