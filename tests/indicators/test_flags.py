@@ -70,3 +70,23 @@ def test_flags_command_prints_jsonl(tmp_path):
     assert {r["subject_id"] for r in rows} == {"open", "selective"}
     assert set(rows[0]) == {"code", "subject_type", "subject_id", "ocid", "value", "explanation", "evidence",
                             "indicator_version"}
+
+
+def test_flags_after_a_real_ingest_point_to_archived_sources(tmp_path):
+    from nadzor.cli import _register_commands, app
+    from nadzor.store import Store
+    from tests.conftest import ROOT
+
+    db = tmp_path / "t.duckdb"
+    _register_commands()
+    res = CliRunner().invoke(app, ["--db", str(db), "ingest", str(ROOT / "examples" / "ocds" / "moldova")])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["--db", str(db), "flags"])
+    assert res.exit_code == 0, res.output
+    with Store.open(db) as s:
+        sources = {r["source_id"] for r in s.rows("SELECT source_id FROM sources")}
+        processes = s.scalar("SELECT count(*) FROM processes")
+    rows = [orjson.loads(line) for line in res.stdout.splitlines()]
+    assert processes > 0
+    for row in rows:
+        assert row["evidence"] and {e["source_id"] for e in row["evidence"]} <= sources
