@@ -14,11 +14,15 @@ def expression(run):
     p = run.price_comparison(run.processes).select("pid", "ocid")
     b = run.submitted_bids
     b = b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull())
+    x = p.join(b, "pid").select("pid", "ocid", "bid_idx", "amount", "currency")
+    # Only a price seen at least twice in a process can be flagged: build id sets for those bids alone.
+    dup = x.group_by(["pid", "amount", "currency"]).agg(n=x.count())
+    x = x.semi_join(dup.filter(dup.n >= 2), ["pid", "amount", "currency"])
     bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull())
+    bt = bt.filter(bt.tenderer_id.notnull()).semi_join(x, ["pid", "bid_idx"])
     ids = bt.group_by(["pid", "bid_idx"]).agg(ids=bt.tenderer_id.collect(distinct=True))
     ids = ids.mutate(ids=ids.ids.sort())
-    x = p.join(b, "pid").join(ids, ["pid", "bid_idx"]).select("pid", "ocid", "bid_idx", "amount", "currency", "ids")
+    x = x.join(ids, ["pid", "bid_idx"]).select("pid", "ocid", "bid_idx", "amount", "currency", "ids")
     # Cardinal keeps the last set of tenderer ids seen per price and compares each bid with it.
     w = ibis.window(group_by=["pid", "amount", "currency"], order_by="bid_idx")
     x = x.mutate(prev_ids=x.ids.lag().over(w))
