@@ -19,6 +19,7 @@ DEFAULT_PLUGINS = [
     "nadzor.analysis.plugin",
     "nadzor.web.prepare",
     "nadzor.publish.builtin",
+    "nadzor.indicators.builtin",
 ]
 
 

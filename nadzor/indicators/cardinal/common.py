@@ -1,0 +1,192 @@
+"""What the 11 indicators share: the flat tables as Ibis tables, Cardinal's global rules, the results object.
+
+An indicator module builds Ibis expressions from a ``Run`` (so the same expressions run on DuckDB and on Spark),
+fetches the small per-process or per-organisation vectors they produce, and finishes in Python where Cardinal
+computes statistics over all the data (type-8 quartiles, fences: see ``stats``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import ibis
+
+from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, TABLES
+from nadzor.indicators.cardinal.settings import Settings, pipe_list
+
+__all__ = ["Run", "Result", "GROUPS", "MAP_KEYS"]
+
+GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
+MAP_KEYS = (
+    "ocid_buyer_r038",
+    "ocid_procuringentity_r038",
+    "ocid_tenderer",
+    "ocid_tenderer_r024",
+    "ocid_tenderer_r028",
+    "ocid_tenderer_r030",
+    "ocid_tenderer_r035",
+    "ocid_tenderer_r058",
+)
+
+
+@dataclass
+class Result:
+    """Cardinal's output: results per group and id, Meta per indicator, Maps (only filled with ``map``)."""
+
+    map: bool = False
+    groups: dict = field(default_factory=lambda: {g: {} for g in GROUPS})
+    meta: dict = field(default_factory=dict)
+    maps: dict = field(default_factory=lambda: {k: {} for k in MAP_KEYS})
+    statistics: dict = field(default_factory=dict)
+
+    def set(self, group: str, key: str, code: str, value: float) -> None:
+        """Record one indicator value for one id of one group."""
+        self.groups[group].setdefault(key, {})[code] = float(value)
+
+    def set_meta(self, code: str, key: str, value: float) -> None:
+        """Record one Meta statistic (rounded only when rendered)."""
+        self.meta.setdefault(code, {})[key] = value
+
+    def add_map(self, name: str, ocid: str, value: str) -> None:
+        """Add an organisation id to a Maps entry (a set per ocid, or a single id for the R038 maps)."""
+        if not self.map:
+            return
+        if name in ("ocid_buyer_r038", "ocid_procuringentity_r038"):
+            self.maps[name][ocid] = value
+        else:
+            self.maps[name].setdefault(ocid, set()).add(value)
+
+
+class Run:
+    """One computation: the flat tables on one Ibis backend, the settings, and shared sub-expressions."""
+
+    def __init__(self, backend, settings: Settings, *, map: bool = False):
+        self.backend = backend
+        self.settings = settings
+        self.map = map
+        self.t = {name: backend.table(name) for name in TABLES}
+        if settings.option("lots") or settings.option("related_bids"):
+            self.t.update({name: backend.table(name) for name in EXTENDED_TABLES})
+
+    def fetch(self, expr) -> list[dict]:
+        """Execute ``expr`` on the backend and return its rows as dicts."""
+        return self.backend.to_pyarrow(expr).to_pylist()
+
+    # Global rules -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def processes(self):
+        """Processes Cardinal looks at: string ocid, tender not cancelled, not in ``[exclusions]``."""
+        p = self.t["processes"]
+        cond = p.tender_status.isnull() | (p.tender_status != "cancelled")
+        excluded = pipe_list(self.settings.get("exclusions", "procurement_method_details"))
+        if excluded:
+            cond &= p.pmd.isnull() | ~p.pmd.isin(excluded)
+        return p.filter(cond)
+
+    def price_comparison(self, p):
+        """Apply the price-comparison allow/deny lists on ``procurementMethodDetails`` (R024 R028 R036 R058)."""
+        allow = pipe_list(self.settings.top.get("price_comparison_procurement_methods"))
+        deny = pipe_list(self.settings.top.get("no_price_comparison_procurement_methods"))
+        if allow:
+            return p.filter(p.pmd.notnull() & p.pmd.isin(allow))
+        if deny:
+            return p.filter(p.pmd.isnull() | ~p.pmd.isin(deny))
+        return p
+
+    @cached_property
+    def submitted_bids(self):
+        """Bids whose status is a string other than ``invited`` and ``withdrawn``."""
+        b = self.t["bids"]
+        return b.filter(b.status.notnull() & ~b.status.isin(["invited", "withdrawn"]))
+
+    def final_processes(self, p):
+        """Processes whose ``awards`` and ``bids/details`` are arrays and whose awards are all final."""
+        a = self.t["awards"]
+        pending = a.filter(a.status.notnull() & ~a.status.isin(["active", "cancelled", "unsuccessful"]))
+        pending = pending.select("pid").distinct()
+        return p.filter(p.has_awards & p.has_details).anti_join(pending, "pid")
+
+    def single_award(self, p):
+        """Final processes with exactly one active award to exactly one supplier with a string id.
+
+        Columns: pid, ocid, supplier_id.
+        """
+        a = self.t["awards"]
+        active = a.filter(a.status == "active")
+        one = active.group_by("pid").agg(
+            n=active.count(), award_idx=active.award_idx.min(), n_suppliers=active.n_suppliers.max()
+        )
+        one = one.filter((one.n == 1) & (one.n_suppliers == 1))
+        s = self.t["award_suppliers"]
+        s = s.filter(s.supplier_id.notnull())
+        fp = self.final_processes(p).select("pid", "ocid")
+        j = fp.join(one, "pid").select("pid", "ocid", "award_idx")
+        return j.join(s, ["pid", "award_idx"]).select("pid", "ocid", "supplier_id")
+
+    def valid_priced_bids(self):
+        """Valid bids with a numeric amount, a string currency and exactly one tenderer with a string id."""
+        b = self.t["bids"]
+        bt = self.t["bid_tenderers"]
+        vb = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull() & (b.n_tenderers == 1))
+        bt = bt.filter(bt.tenderer_id.notnull())
+        return vb.join(bt, ["pid", "bid_idx"]).select("pid", "bid_idx", "amount", "currency", "tenderer_id")
+
+    @cached_property
+    def ratio_processes(self):
+        """Processes eligible for R024/R058: price comparison and the single-award rule (pid, ocid, supplier_id)."""
+        return self.single_award(self.price_comparison(self.processes))
+
+    @cached_property
+    def r036_bids(self):
+        """Submitted bids with a numeric amount and a string currency, in processes with an active award."""
+        p = self.price_comparison(self.processes)
+        a = self.t["awards"]
+        with_active = a.filter(a.status == "active").select("pid").distinct()
+        p = p.filter(p.has_awards).semi_join(with_active, "pid").select("pid", "ocid")
+        b = self.submitted_bids
+        b = b.filter(b.amount.notnull() & b.currency.notnull())
+        return p.join(b, "pid").select("pid", "ocid", "bid_idx", "status", "amount", "currency")
+
+    @cached_property
+    def main_currency(self) -> str | None:
+        """Cardinal's main currency: ``currency`` if set, else the first currency observed in file order.
+
+        "Observed" follows Cardinal's fold order within a release: first a bid considered for R024/R058, then one
+        considered for R036. (Cardinal's multi-threaded run can pick another; nadzor is deterministic.)
+        """
+        configured = self.settings.top.get("currency")
+        if configured:
+            return configured
+        enabled = set(self.settings.enabled())
+        queries = []
+        if enabled & {"R024", "R058"}:
+            if self.settings.option("lots") or self.settings.option("related_bids"):
+                # Variants consider more processes (lots, consortia): the first valid priced bid among them.
+                b = self.t["bids"]
+                b = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull())
+                queries.append((0, b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"),
+                                          "pid")))
+            else:
+                queries.append((0, self.valid_priced_bids().join(self.ratio_processes, "pid")))
+        if "R036" in enabled:
+            queries.append((1, self.r036_bids))
+        # Look at the first releases first: the answer is almost always there, and a full scan is costly.
+        bounds = [0, 1_000, 100_000, None]
+        for low, high in zip(bounds, bounds[1:]):
+            candidates = []
+            for stage, v in queries:
+                window = v.filter(v.pid >= low) if high is None else v.filter((v.pid >= low) & (v.pid < high))
+                first = self.fetch(window.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
+                candidates += [(r["pid"], stage, r["bid_idx"], r["currency"]) for r in first]
+            if candidates:
+                return min(candidates)[3]
+        return None
+
+
+def first_by(table, keys, order):
+    """Keep the first row of each ``keys`` group by ``order`` (ties broken by the order list itself)."""
+    w = ibis.window(group_by=keys, order_by=order)
+    ranked = table.mutate(_rn=ibis.row_number().over(w))
+    return ranked.filter(ranked._rn == 0).drop("_rn")

@@ -1,0 +1,48 @@
+"""R025 Excessive unsuccessful bids: a frequent bidder wins an unusually small share of its bids."""
+
+from __future__ import annotations
+
+from nadzor.indicators.cardinal import stats
+from nadzor.indicators.cardinal.r024 import stats_summary
+
+__all__ = ["CODE", "evaluate"]
+
+CODE = "R025"
+
+
+def expression(run):
+    """Return per tenderer: processes with a valid bid (den) and processes won (num)."""
+    sa = run.single_award(run.processes)
+    b = run.t["bids"]
+    bt = run.t["bid_tenderers"]
+    b = b.filter((b.status == "valid") & (b.n_tenderers == 1))
+    bt = bt.filter(bt.tenderer_id.notnull())
+    vt = b.join(bt, ["pid", "bid_idx"]).select("pid", "tenderer_id").distinct()  # once per process
+    j = vt.join(sa, "pid")
+    j = j.mutate(won=(j.tenderer_id == j.supplier_id).cast("int64"))
+    return j.group_by("tenderer_id").agg(num=j.won.sum(), den=j.count())
+
+
+def evaluate(run, result) -> None:
+    """Flag tenderers with many bids (at or above the percentile) and a low win ratio (at or below the fence)."""
+    rows = run.fetch(expression(run))
+    dens = [float(r["den"]) for r in rows]
+    ratios = [r["num"] / r["den"] for r in rows]
+    upper = stats.quantile(dens, int(run.settings.get(CODE, "percentile", 75)) / 100)
+    threshold = run.settings.get(CODE, "threshold")
+    if threshold is None:
+        q1, q3 = stats.quantile(ratios, 0.25), stats.quantile(ratios, 0.75)
+        result.set_meta(CODE, "q1", q1)
+        result.set_meta(CODE, "q3", q3)
+        lower = stats.lower_fence(q1, q3)
+    else:
+        lower, q1 = float(threshold), 1.0
+    result.set_meta(CODE, "upper_fence", upper)
+    result.set_meta(CODE, "lower_fence", lower)
+    flagged = 0
+    if q1 > 0 and lower > 0:
+        for r, den, ratio in zip(rows, dens, ratios):
+            if den >= upper and ratio <= lower:
+                flagged += 1
+                result.set("Tenderer", r["tenderer_id"], CODE, ratio)
+    result.statistics[CODE] = stats_summary(ratios, upper_fence_bids=upper, lower_fence=lower, flagged=flagged)

@@ -1,0 +1,70 @@
+"""R038 Excessive disqualified bids: a buyer, procuring entity or tenderer has an unusually high share of
+disqualified bids."""
+
+from __future__ import annotations
+
+from nadzor.indicators.cardinal import stats
+from nadzor.indicators.cardinal.r024 import stats_summary
+
+__all__ = ["CODE", "evaluate"]
+
+CODE = "R038"
+
+
+def expressions(run) -> dict:
+    """Return per group an expression of (id, num = disqualified bids, den = submitted bids), plus maps."""
+    p = run.processes.select("pid", "ocid", "buyer_id", "pe_id")
+    sb = run.submitted_bids.select("pid", "bid_idx", "status")
+    sb = sb.mutate(disq=(sb.status == "disqualified").cast("int64"))
+    per = sb.group_by("pid").agg(n=sb.count(), d=sb.disq.sum())
+    per = p.join(per, "pid")
+    buyer = per.filter(per.buyer_id.notnull())
+    buyer = buyer.group_by(key="buyer_id").agg(num=buyer.d.sum(), den=buyer.n.sum())
+    pe = per.filter(per.pe_id.notnull())
+    pe = pe.group_by(key="pe_id").agg(num=pe.d.sum(), den=pe.n.sum())
+    bt = run.t["bid_tenderers"]
+    bt = bt.filter(bt.tenderer_id.notnull())
+    t = sb.semi_join(p, "pid").join(bt, ["pid", "bid_idx"])
+    tenderer = t.group_by(key="tenderer_id").agg(num=t.disq.sum(), den=t.count())
+    out = {"Buyer": buyer, "ProcuringEntity": pe, "Tenderer": tenderer}
+    if run.map:
+        out["map"] = per.filter(per.d > 0).select("ocid", "buyer_id", "pe_id")
+    return out
+
+
+def evaluate(run, result) -> None:
+    """Flag ids (with enough bids) whose ratio is at or above the upper fence (q3 + 1.5 IQR) or the threshold."""
+    exprs = expressions(run)
+    minimum_processes = int(run.settings.get(CODE, "minimum_contracting_processes", 2))
+    minimum_bids = int(run.settings.get(CODE, "minimum_submitted_bids", 2))
+    threshold = run.settings.get(CODE, "threshold")
+    summary = {}
+    for group in ("Buyer", "ProcuringEntity", "Tenderer"):
+        # Cardinal compares buyers' and procuring entities' minimum with their number of submitted bids.
+        minimum = minimum_bids if group == "Tenderer" else minimum_processes
+        rows = [r for r in run.fetch(exprs[group]) if r["den"] >= minimum]
+        if not rows:
+            continue
+        ratios = [r["num"] / r["den"] for r in rows]
+        if threshold is None:
+            q1, q3 = stats.quantile(ratios, 0.25), stats.quantile(ratios, 0.75)
+            result.set_meta(CODE, f"{group}_q1", q1)
+            result.set_meta(CODE, f"{group}_q3", q3)
+            fence = stats.upper_fence(q1, q3)
+        else:
+            fence = float(threshold)
+        result.set_meta(CODE, f"{group}_upper_fence", fence)
+        flagged = 0
+        if fence > 0:
+            for r, ratio in zip(rows, ratios):
+                if ratio >= fence:
+                    flagged += 1
+                    result.set(group, r["key"], CODE, ratio)
+        summary[group] = stats_summary(ratios, upper_fence=fence, flagged=flagged)
+    if run.map:
+        for r in run.fetch(exprs["map"]):
+            if r["buyer_id"] is not None:
+                result.add_map("ocid_buyer_r038", r["ocid"], r["buyer_id"])
+            if r["pe_id"] is not None:
+                result.add_map("ocid_procuringentity_r038", r["ocid"], r["pe_id"])
+    result.statistics[CODE] = summary

@@ -1,0 +1,36 @@
+"""R058 Heavily discounted bid: the winning bid is far below the second-lowest valid bid."""
+
+from __future__ import annotations
+
+from nadzor.indicators.cardinal import stats
+from nadzor.indicators.cardinal.r024 import stats_summary
+from nadzor.indicators.cardinal.ratios import ratios
+
+__all__ = ["CODE", "evaluate"]
+
+CODE = "R058"
+
+
+def evaluate(run, result) -> None:
+    """Flag processes whose ratio is at or above the upper fence (q3 + 1.5 IQR) or the threshold."""
+    rows = ratios(run)
+    values = [r["ratio"] for r in rows]
+    threshold = run.settings.get(CODE, "threshold")
+    if threshold is None:
+        q1, q3 = stats.quantile(values, 0.25), stats.quantile(values, 0.75)
+        result.set_meta(CODE, "q1", q1)
+        result.set_meta(CODE, "q3", q3)
+        fence = stats.upper_fence(q1, q3)
+    else:
+        fence = float(threshold)
+    result.set_meta(CODE, "upper_fence", fence)
+    flagged = 0
+    if fence > 0:
+        for r in sorted(rows, key=lambda r: r["ratio"]):  # a process keeps its most extreme lot's ratio
+            if r["ratio"] >= fence:
+                flagged += 1
+                result.set("OCID", r["ocid"], CODE, r["ratio"])
+                for org in r["winner_ids"]:
+                    result.set("Tenderer", org, CODE, 0.0)
+                    result.add_map("ocid_tenderer_r058", r["ocid"], org)
+    result.statistics[CODE] = stats_summary(values, upper_fence=fence, flagged=flagged)

@@ -1,0 +1,274 @@
+"""Read a JSON-lines file of compiled releases into the flat tables the indicators use.
+
+Only the fields the 11 indicators need are read (DuckDB ``read_json`` with explicit columns), and every leaf is
+read as raw JSON so that its JSON type survives: Cardinal counts an amount only if it is a JSON number, an
+identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. Each flat table keeps the
+array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
+
+Tables (all keyed by ``pid``, the release's position in the file):
+
+- ``processes``: ocid, tender_status, pm, pmd, nt_one, start_us, end_us, end_date, buyer_id, pe_id,
+  has_awards, has_details
+- ``bids``: pid, bid_idx, status, date, amount, currency, has_tenderers, n_tenderers
+- ``bid_tenderers``: pid, bid_idx, tenderer_id
+- ``awards``: pid, award_idx, status, has_suppliers, n_suppliers
+- ``award_suppliers``: pid, award_idx, supplier_id
+- ``award_items``: pid, award_idx, classification_id
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from nadzor.exceptions import InputError
+
+__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines"]
+
+log = logging.getLogger(__name__)
+
+TABLES = ("processes", "bids", "bid_tenderers", "awards", "award_suppliers", "award_items")
+
+_COLUMNS = {
+    "ocid": "JSON",
+    "buyer": "STRUCT(id JSON)",
+    "tender": (
+        "STRUCT(status JSON, procurementMethod JSON, procurementMethodDetails JSON, numberOfTenderers JSON, "
+        "tenderPeriod STRUCT(startDate JSON, endDate JSON), procuringEntity STRUCT(id JSON))"
+    ),
+    "bids": (
+        "STRUCT(details STRUCT(status JSON, date JSON, value STRUCT(amount JSON, currency JSON), "
+        "tenderers STRUCT(id JSON)[])[])"
+    ),
+    "awards": "STRUCT(status JSON, suppliers STRUCT(id JSON)[], items STRUCT(classification STRUCT(id JSON))[])[]",
+}
+
+_MACROS = """
+CREATE OR REPLACE TEMP MACRO nz_s(x) AS CASE WHEN json_type(x) = 'VARCHAR' THEN json_extract_string(x, '$') END;
+CREATE OR REPLACE TEMP MACRO nz_n(x) AS
+    CASE WHEN json_type(x) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN TRY_CAST(x AS DOUBLE) END;
+CREATE OR REPLACE TEMP MACRO nz_rfc3339_us(x) AS CASE
+    WHEN regexp_full_match(x, '\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})')
+    THEN epoch_us(TRY_CAST(x AS TIMESTAMPTZ)) END;
+"""
+
+
+@dataclass
+class FlatTables:
+    """The flat tables in a DuckDB connection, plus how many lines were read."""
+
+    con: duckdb.DuckDBPyConnection
+    rows: int
+
+    def to_parquet(self, directory: Path) -> dict[str, Path]:
+        """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        present = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for name in TABLES + tuple(t for t in EXTENDED_TABLES if t in present):
+            path = directory / f"{name}.parquet"
+            self.con.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
+            paths[name] = path
+        return paths
+
+
+# Extra fields read only when a nadzor variant is on (see ``extended``), so Cardinal mode reads no more.
+_EXTENDED_COLUMNS = {
+    **_COLUMNS,
+    "bids": (
+        "STRUCT(details STRUCT(id JSON, status JSON, date JSON, value STRUCT(amount JSON, currency JSON), "
+        "tenderers STRUCT(id JSON)[], relatedLots JSON[])[])"
+    ),
+    "awards": (
+        "STRUCT(status JSON, suppliers STRUCT(id JSON)[], items STRUCT(classification STRUCT(id JSON))[], "
+        "relatedBid JSON, relatedBids JSON[], relatedLots JSON[])[]"
+    ),
+    "parties": "STRUCT(id JSON, identifier STRUCT(scheme JSON, id JSON))[]",
+}
+
+EXTENDED_TABLES = ("bid_ids", "bid_lots", "award_related_bids", "award_lots")
+
+
+def _columns_sql(columns=None) -> str:
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in (columns or _COLUMNS).items()) + "}"
+
+
+def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None,
+                  warn: bool = True, extended: bool = False, party_identifiers: bool = False) -> FlatTables:
+    """Read compiled releases (JSON lines) into flat tables in ``con`` (a new in-memory DuckDB by default).
+
+    Invalid JSON and invalid UTF-8 lines are skipped with a warning on stderr (blank lines silently), as Cardinal
+    does. Raises InputError if the file cannot be opened. ``extended`` also reads bid ids, lots and awards'
+    related bids (tables ``bid_ids``, ``bid_lots``, ``award_related_bids``, ``award_lots``);
+    ``party_identifiers`` replaces organisation ids by ``scheme-id`` of the matching party's identifier.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
+    if os.path.getsize(p) == 0:
+        con = con or duckdb.connect()
+        _empty(con)
+        return FlatTables(con, 0)
+    con = con or duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute(_MACROS)
+    src = str(p).replace("'", "''")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE nz_raw AS
+        SELECT * FROM read_json('{src}', format = 'newline_delimited',
+            columns = {_columns_sql(_EXTENDED_COLUMNS if extended or party_identifiers else None)},
+            ignore_errors = true, maximum_object_size = 67108864)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE processes AS SELECT
+            rowid AS pid, nz_s(ocid) AS ocid,
+            nz_s(tender.status) AS tender_status,
+            nz_s(tender.procurementMethod) AS pm,
+            nz_s(tender.procurementMethodDetails) AS pmd,
+            coalesce(json_type(tender.numberOfTenderers) = 'UBIGINT'
+                     AND TRY_CAST(tender.numberOfTenderers AS UBIGINT) = 1, false) AS nt_one,
+            nz_rfc3339_us(nz_s(tender.tenderPeriod.startDate)) AS start_us,
+            nz_rfc3339_us(nz_s(tender.tenderPeriod.endDate)) AS end_us,
+            nz_s(tender.tenderPeriod.endDate) AS end_date,
+            nz_s(buyer.id) AS buyer_id,
+            nz_s(tender.procuringEntity.id) AS pe_id,
+            awards IS NOT NULL AS has_awards,
+            bids.details IS NOT NULL AS has_details
+        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE nz_bids AS
+        SELECT rowid AS pid, unnest(bids.details) AS b, unnest(range(len(bids.details))) AS bid_idx
+        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND bids.details IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
+            nz_s(b.status) AS status, nz_s(b.date) AS date, nz_n(b.value.amount) AS amount,
+            nz_s(b.value.currency) AS currency, b.tenderers IS NOT NULL AS has_tenderers,
+            CAST(coalesce(len(b.tenderers), 0) AS BIGINT) AS n_tenderers
+        FROM nz_bids"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE bid_tenderers AS
+        SELECT pid, bid_idx, nz_s(t.id) AS tenderer_id
+        FROM (SELECT pid, bid_idx, unnest(b.tenderers) AS t FROM nz_bids WHERE b.tenderers IS NOT NULL)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE nz_awards AS
+        SELECT rowid AS pid, unnest(awards) AS a, unnest(range(len(awards))) AS award_idx
+        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND awards IS NOT NULL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE awards AS SELECT pid, award_idx, nz_s(a.status) AS status,
+            a.suppliers IS NOT NULL AS has_suppliers, CAST(coalesce(len(a.suppliers), 0) AS BIGINT) AS n_suppliers
+        FROM nz_awards"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE award_suppliers AS
+        SELECT pid, award_idx, nz_s(s.id) AS supplier_id
+        FROM (SELECT pid, award_idx, unnest(a.suppliers) AS s FROM nz_awards WHERE a.suppliers IS NOT NULL)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE award_items AS
+        SELECT pid, award_idx, nz_s(it.classification.id) AS classification_id
+        FROM (SELECT pid, award_idx, unnest(a.items) AS it FROM nz_awards WHERE a.items IS NOT NULL)"""
+    )
+    if extended or party_identifiers:
+        _extended(con)
+    if party_identifiers:
+        _apply_party_identifiers(con)
+    rows = con.execute("SELECT count(*) FROM nz_raw").fetchone()[0]
+    if warn:
+        unparsed = con.execute("SELECT count(*) FROM nz_raw WHERE ocid IS NULL").fetchone()[0]
+        if unparsed:
+            # Rare: only then re-read the file in Python to name the invalid lines, as Cardinal warns per line.
+            warn_invalid_lines(p)
+    con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw")
+    return FlatTables(con, rows)
+
+
+def _extended(con) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE bid_ids AS SELECT pid, bid_idx, nz_s(b.id) AS bid_id FROM nz_bids;
+        CREATE OR REPLACE TEMP TABLE bid_lots AS SELECT pid, bid_idx, nz_s(l) AS lot_id
+            FROM (SELECT pid, bid_idx, unnest(b.relatedLots) AS l FROM nz_bids WHERE b.relatedLots IS NOT NULL)
+            WHERE nz_s(l) IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE award_related_bids AS SELECT DISTINCT pid, award_idx, bid_id FROM (
+            SELECT pid, award_idx, nz_s(a.relatedBid) AS bid_id FROM nz_awards
+            UNION ALL
+            SELECT pid, award_idx, nz_s(unnest(a.relatedBids)) AS bid_id FROM nz_awards
+            WHERE a.relatedBids IS NOT NULL) WHERE bid_id IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE award_lots AS SELECT pid, award_idx, nz_s(l) AS lot_id
+            FROM (SELECT pid, award_idx, unnest(a.relatedLots) AS l FROM nz_awards WHERE a.relatedLots IS NOT NULL)
+            WHERE nz_s(l) IS NOT NULL;"""
+    )
+
+
+def _apply_party_identifiers(con) -> None:
+    # A reference id becomes "scheme-id" of the party with that id in the same release, when it has both.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE nz_party_keys AS
+        SELECT pid, party_id, min(org_key) AS org_key FROM (
+            SELECT rowid AS pid, nz_s(pt.id) AS party_id,
+                   nz_s(pt.identifier.scheme) || '-' || nz_s(pt.identifier.id) AS org_key
+            FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))
+        WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
+        UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = t.pid AND k.party_id = t.tenderer_id;
+        UPDATE award_suppliers s SET supplier_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = s.pid AND k.party_id = s.supplier_id;
+        UPDATE processes p SET buyer_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = p.pid AND k.party_id = p.buyer_id;
+        UPDATE processes p SET pe_id = k.org_key FROM nz_party_keys k WHERE k.pid = p.pid AND k.party_id = p.pe_id;
+        DROP TABLE nz_party_keys;"""
+    )
+
+
+def _empty(con) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE processes (pid BIGINT, ocid VARCHAR, tender_status VARCHAR, pm VARCHAR,
+            pmd VARCHAR, nt_one BOOLEAN, start_us BIGINT, end_us BIGINT, end_date VARCHAR, buyer_id VARCHAR,
+            pe_id VARCHAR, has_awards BOOLEAN, has_details BOOLEAN);
+        CREATE OR REPLACE TEMP TABLE bids (pid BIGINT, bid_idx BIGINT, status VARCHAR, date VARCHAR, amount DOUBLE,
+            currency VARCHAR, has_tenderers BOOLEAN, n_tenderers BIGINT);
+        CREATE OR REPLACE TEMP TABLE bid_tenderers (pid BIGINT, bid_idx BIGINT, tenderer_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE awards (pid BIGINT, award_idx BIGINT, status VARCHAR, has_suppliers BOOLEAN,
+            n_suppliers BIGINT);
+        CREATE OR REPLACE TEMP TABLE award_suppliers (pid BIGINT, award_idx BIGINT, supplier_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE award_items (pid BIGINT, award_idx BIGINT, classification_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE bid_ids (pid BIGINT, bid_idx BIGINT, bid_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE bid_lots (pid BIGINT, bid_idx BIGINT, lot_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE award_related_bids (pid BIGINT, award_idx BIGINT, bid_id VARCHAR);
+        CREATE OR REPLACE TEMP TABLE award_lots (pid BIGINT, award_idx BIGINT, lot_id VARCHAR);"""
+    )
+
+
+def warn_invalid_lines(path: Path, stream=None) -> int:
+    """Write Cardinal's per-line warning for each invalid JSON or invalid UTF-8 line; return how many."""
+    import orjson
+
+    stream = stream or sys.stderr
+    count = 0
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            line = raw.rstrip(b"\n").rstrip(b"\r")
+            if not line.strip(b" \t\n\r\x0b\x0c"):
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                stream.write(f"WARN Line {number} caused an I/O error, skipping. [{exc.reason}]\n")
+                count += 1
+                continue
+            try:
+                orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                stream.write(f"WARN Line {number} is invalid JSON, skipping. [{exc}]\n")
+                count += 1
+    return count
