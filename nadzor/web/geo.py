@@ -1,7 +1,7 @@
 """Place buyers in Serbia's districts (okruzi) by the municipality named in the buyer's name or address.
 
 A buyer such as "Grad Niš", "Gradska uprava grada Niša" or "Општина Ариље" names its municipality; the bundled
-municipality list (``data/municipalities.csv``, both scripts) maps that to a district, and the bundled Natural
+municipality list (``nadzor/evidence/geo/serbia_municipalities.csv``, both scripts) maps that to a district, and the bundled Natural
 Earth polygons (``data/districts.geojson``) draw it. A buyer that names no municipality is left unplaced, never
 guessed from anything else.
 """
@@ -37,7 +37,8 @@ def district_names() -> list[str]:
 def _municipalities() -> list[tuple[list[str], str]]:
     """(name tokens, district name) for every municipality, both scripts, longest names first."""
     out = []
-    with _data("municipalities.csv").open(encoding="utf-8") as f:
+    # one municipality list for the whole package: the evidence stage's copy (nadzor/evidence/geo/SOURCES.md)
+    with resources.files("nadzor.evidence.geo").joinpath("serbia_municipalities.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             district = row["OkrugNazivLat"].removesuffix(" okrug").strip()
             for name in {row["OpstinaNazivLat"], row["OpstinaNazivCir"]}:

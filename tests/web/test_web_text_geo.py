@@ -25,6 +25,6 @@ def test_every_municipality_district_has_a_polygon():
     from importlib import resources
 
     names = set(district_names())
-    with resources.files("nadzor.web").joinpath("data", "municipalities.csv").open(encoding="utf-8") as f:
+    with resources.files("nadzor.evidence.geo").joinpath("serbia_municipalities.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             assert row["OkrugNazivLat"].removesuffix(" okrug") in names
