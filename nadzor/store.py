@@ -74,9 +74,17 @@ class Store:
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from exc
         store = cls(con, path, read_only=read_only)
+        store._configure()
         if not read_only:
             store.migrate()
         return store
+
+    def _configure(self) -> None:
+        # Bound DuckDB's memory (it would otherwise take 80% of RAM) and let it spill beside the database.
+        limit = os.environ.get("NADZOR_MEMORY_LIMIT", "1GB")
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        if self.path is not None and not self.read_only:
+            self.con.execute(f"SET temp_directory = '{self.path.with_name(self.path.name + '.tmp')}'")
 
     def close(self) -> None:
         """Close the connection."""

@@ -38,8 +38,8 @@ from nadzor.store import MODEL_TABLES
 __all__ = ["ingest_paths", "ingest_file", "begin_source", "finish_source", "quarantine", "warn",
            "ingest_release_docs", "rebuild_processes", "iter_input_files"]
 
-BATCH = 50_000
-REBUILD_CHUNK = 100_000
+BATCH = 20_000
+REBUILD_CHUNK = 25_000
 RAW_LIMIT = 1 << 20  # raw text kept in quarantine is capped at 1 MiB per item (the whole file stays archived)
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
 
