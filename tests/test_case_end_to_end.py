@@ -72,8 +72,7 @@ def test_nz03_over_all_exclusive_buyers(analysed):
     assert [r["value"] for r in rows] == [expected["NZ03"]["buyers"]]
 
 
-# NZ02 is left out: it depends on the classifier naming every Dahua product (see expected.json for the truth).
-@pytest.mark.parametrize("code", ["NZ01", "NZ06", "NZ07", "NZ10"])
+@pytest.mark.parametrize("code", ["NZ01", "NZ02", "NZ06", "NZ07", "NZ10"])
 def test_process_findings(analysed, code):
     store, expected = analysed
     assert _process_findings(store, code) == expected[code]

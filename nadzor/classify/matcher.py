@@ -196,17 +196,20 @@ class Matcher:
             return TextResult(False, [], hits if h.kind == "negative" else [])
         negatives = [m for m in hits if m.kind == "negative"]
         pos = [m for m in hits if m.kind != "negative"]
-        span_neg = [m.span for m in negatives if m.scope == "span" and m.span]
+        # spans are offsets into one text: compare them only within the same field
+        span_neg = [(m.field, m.span) for m in negatives if m.scope == "span" and m.span]
         if span_neg:
-            pos = [m for m in pos if not m.span or not any(m.span[0] < e and s < m.span[1] for s, e in span_neg)]
+            pos = [m for m in pos if not m.span or not any(
+                f == m.field and m.span[0] < e and s < m.span[1] for f, (s, e) in span_neg)]
         # a weak word nested strictly inside a longer hit ("kamere" in "kamere za kontrolu brzine") is the same
-        # mention said less precisely; a strong nested hit is its own claim and stays
-        spans = [m.span for m in pos if m.span]
+        # mention said less precisely; a strong nested hit is its own claim and stays, and so does a vendor name
+        spans = [(m.field, m.span) for m in pos if m.span]
         if len(spans) > 1:
             pos = [
                 m for m in pos
-                if not m.span or m.kind in ("strong", "vendor") or not any(
-                    s <= m.span[0] and m.span[1] <= e and (e - s) > (m.span[1] - m.span[0]) for s, e in spans
+                if not m.span or m.kind in ("strong", "vendor") or m.vendor or not any(
+                    f == m.field and s <= m.span[0] and m.span[1] <= e and (e - s) > (m.span[1] - m.span[0])
+                    for f, (s, e) in spans
                 )
             ]
         strong_caps = {m.capability for m in pos if m.kind == "strong"}
