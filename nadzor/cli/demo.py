@@ -29,7 +29,7 @@ def demo(
     for name, summary in result["analysis"].items():
         say(f"  {name}: {summary}")
     db = ctx.obj.db
-    say("Look at it with:")
+    say("Look at it with (the nadzor command is in .venv/bin; `. .venv/bin/activate` puts it on your PATH):")
     for cmd, what in (("stats", "what is in the store"), ("sources", "every archived file, its licence"),
                       ("quarantine", "what could not be used, and why"),
                       ("purchases --format table", "the surveillance purchases found"),
@@ -46,7 +46,6 @@ def demo(
         except ImportError:
             say("(the web app is not installed in this build)")
             return
-        say(f"serving on http://127.0.0.1:{port}/  (Ctrl-C to stop)")
         serve_app(ctx.obj.db, host="127.0.0.1", port=port)
 
 
