@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 __all__ = ["SourceInfo", "IngestReport", "begin_source", "finish_source", "quarantine", "warn",
-           "ingest_releases"]
+           "ingest_releases", "stage_releases", "rebuild_pending"]
 
 
 @dataclass
@@ -105,3 +105,18 @@ def ingest_releases(store, source: SourceInfo, docs: Iterable[tuple[str, object]
     from nadzor.ingest import ocds
 
     return ocds.ingest_release_docs(store, source, docs)
+
+
+def stage_releases(store, source: SourceInfo, docs: Iterable[tuple[str, object]]) -> IngestReport:
+    """Store releases like ``ingest_releases`` but leave their processes pending, so an adapter reading many
+    files rebuilds once at the end with ``rebuild_pending`` (rebuilding per file is much slower)."""
+    from nadzor.ingest import ocds
+
+    return ocds.ingest_release_docs(store, source, docs, rebuild=False)
+
+
+def rebuild_pending(store) -> int:
+    """Rebuild every process with releases not yet compiled (in its own transactions); return how many."""
+    from nadzor.ingest import ocds
+
+    return ocds.rebuild_processes(store)

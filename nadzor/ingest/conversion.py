@@ -61,7 +61,7 @@ def store_conversion(store, path: Path | str, conversion: Conversion, *, adapter
         if rebuild:
             report = api.ingest_releases(store, source, conversion.releases)
         else:
-            report = _stage(store, source, conversion.releases)
+            report = api.stage_releases(store, source, conversion.releases)
         report.sources += 1
         report.quarantined += len(conversion.quarantined)
         report.warnings += len(conversion.warnings)
@@ -69,23 +69,8 @@ def store_conversion(store, path: Path | str, conversion: Conversion, *, adapter
     return report
 
 
-def _stage(store, source, releases):
-    # The core ingest's own staging step (what `nadzor ingest` runs per file before one rebuild). It is internal
-    # to nadzor.ingest: tests/ingest/test_sources_store.py fails if its signature drifts.
-    import orjson
-
-    from nadzor.ingest import api, ocds
-
-    report = api.IngestReport()
-    units = [ocds.Unit(locator=locator, text=orjson.dumps(release).decode(), version_hint="1.1", source=source)
-             for locator, release in releases]
-    if units:
-        ocds._stage_batch(store, units, report)
-    return report
-
-
 def rebuild_pending(store) -> int:
     """Rebuild the processes staged by ``store_conversion(..., rebuild=False)``; return how many."""
-    from nadzor.ingest import ocds
+    from nadzor.ingest import api
 
-    return ocds.rebuild_processes(store)
+    return api.rebuild_pending(store)

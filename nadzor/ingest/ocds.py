@@ -603,8 +603,10 @@ def _same_content(store, text, ocid, release_id, old_locator, old_source) -> boo
     return old is not None and orjson.loads(old) == orjson.loads(text)  # 1 == 1.0, key order ignored
 
 
-def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, object]]) -> IngestReport:
-    """Store (locator, parsed JSON) pairs from an adapter and rebuild the processes they touch."""
+def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, object]], *,
+                        rebuild: bool = True) -> IngestReport:
+    """Store (locator, parsed JSON) pairs from an adapter and (unless ``rebuild`` is False) rebuild the processes
+    they touch; without rebuild they stay listed in pending_processes for ``rebuild_processes``."""
     report = IngestReport()
     batch: list[Unit] = []
     for locator, obj in docs:
@@ -615,7 +617,8 @@ def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, obj
             batch = []
     if batch:
         _stage_batch(store, batch, report)
-    report.processes_updated += rebuild_processes(store, own_transactions=False)
+    if rebuild:
+        report.processes_updated += rebuild_processes(store, own_transactions=False)
     return report
 
 
