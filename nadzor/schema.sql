@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS releases (
     kind VARCHAR NOT NULL,              -- release | compiled | versioned
     date VARCHAR,
     tag VARCHAR[],
-    content_hash VARCHAR NOT NULL,      -- sha256 of the text as published (a clash is re-checked by comparing the parsed JSON)
+    content_hash VARCHAR NOT NULL,      -- md5 of the text as published (a clash is re-checked by comparing the parsed JSON)
     data JSON NOT NULL,                 -- the release as published (after the OCDS 1.0 -> 1.1 upgrade when needed)
     upgraded_from VARCHAR,              -- '1.0' when ocdskit upgraded it
     source_id VARCHAR NOT NULL,

@@ -542,7 +542,7 @@ def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
         FROM (
             SELECT seq, source_id, locator, text, ocid, release_id, date,
                    list_transform(tagj, x -> trim(x, '"')) AS tag, kind, upgraded_from,
-                   sha256(text) AS content_hash
+                   md5(text) AS content_hash
             FROM (SELECT seq, source_id, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from
                   FROM _fast {slow_select})
         )
