@@ -19,7 +19,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -190,13 +189,6 @@ def _detect_encoding(path: Path) -> tuple[str, bool]:
     if best is None:
         return "latin-1", False
     return best.encoding, True
-
-
-def _first_significant(f) -> bytes:
-    while True:
-        b = f.read(1)
-        if not b or not b.isspace():
-            return b
 
 
 def _looks_like_json_lines(path: Path, original_name: str) -> bool:

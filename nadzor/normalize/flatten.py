@@ -154,7 +154,7 @@ def flatten_docs(con) -> None:
     for table, alias, origin in (("_awards", "a", "award"), ("_contracts", "c", "contract")):
         parent_src, parent_loc = _origin(alias, f"d.locator || '/{table[1:]}/' || d.i")
         con.execute("INSERT INTO items " + item_select(
-            origin, f"d.{alias}.id", "it", "d.psrc", f"d.ploc || '/items/' || j") + f"""
+            origin, f"d.{alias}.id", "it", "d.psrc", "d.ploc || '/items/' || j") + f"""
             FROM (SELECT d.ocid, d.{alias}, {parent_src} AS psrc, {parent_loc} AS ploc,
                          unnest(d.{alias}.items) AS it, generate_subscripts(d.{alias}.items, 1) - 1 AS j
                   FROM {table} d WHERE len(d.{alias}.items) > 0) d

@@ -6,12 +6,10 @@ member. Empty values ("" [] {} null, and containers holding only empty values) a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import orjson
-
 from nadzor.exceptions import InputError
+from nadzor.indicators.cardinal.reader import json_lines
 
 __all__ = ["coverage", "coverage_file", "indicator_support", "INDICATOR_FIELDS"]
 
@@ -41,21 +39,8 @@ def _add(counts: dict, value, path: str) -> bool:
 
 def coverage(lines, warnings=None) -> dict[str, int]:
     """Count non-empty fields over an iterable of byte lines (invalid lines skipped with a warning)."""
-    warnings = warnings or sys.stderr
     counts: dict[str, int] = {}
-    for number, raw in enumerate(lines, 1):
-        line = raw.rstrip(b"\n").rstrip(b"\r")
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            warnings.write(f"WARN Line {number} caused an I/O error, skipping. [{exc.reason}]\n")
-            continue
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            if text.strip(" \t\n\r\x0b\x0c"):
-                warnings.write(f"WARN Line {number} is invalid JSON, skipping. [{exc}]\n")
-            continue
+    for _number, value in json_lines(lines, warnings):
         _add(counts, value, "")
     return counts
 

@@ -16,6 +16,7 @@ from typing import IO
 import orjson
 
 from nadzor.exceptions import InputError
+from nadzor.indicators.cardinal.reader import json_lines
 from nadzor.indicators.cardinal.settings import Settings, pipe_list
 
 __all__ = ["prepare", "prepare_file", "BID_STATUS", "AWARD_STATUS"]
@@ -226,19 +227,7 @@ def prepare(lines, settings: Settings, output: IO[str], errors: IO[str], warning
     preparer = _Preparer(settings)
     writer = csv.writer(errors, lineterminator="\n")
     count = 0
-    for number, raw in enumerate(lines, 1):
-        line = raw.rstrip(b"\n").rstrip(b"\r")
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            warnings.write(f"WARN Line {number} caused an I/O error, skipping. [{exc.reason}]\n")
-            continue
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            if text.strip(" \t\n\r\x0b\x0c"):
-                warnings.write(f"WARN Line {number} is invalid JSON, skipping. [{exc}]\n")
-            continue
+    for number, value in json_lines(lines, warnings):
         if not isinstance(value, dict):
             warnings.write(f"WARN Line {number} is not a JSON object, skipping.\n")
             continue

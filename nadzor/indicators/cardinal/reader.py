@@ -28,7 +28,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines"]
+__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -249,26 +249,42 @@ def _empty(con) -> None:
     )
 
 
-def warn_invalid_lines(path: Path, stream=None) -> int:
-    """Write Cardinal's per-line warning for each invalid JSON or invalid UTF-8 line; return how many."""
+def json_lines(lines, warnings=None):
+    """Yield (line number, parsed value) for each valid JSON line, as Cardinal reads a file.
+
+    Blank lines are skipped silently; invalid UTF-8 and invalid JSON lines are skipped with Cardinal's warning
+    on ``warnings`` (stderr by default).
+    """
     import orjson
 
-    stream = stream or sys.stderr
-    count = 0
+    warnings = warnings or sys.stderr
+    for number, raw in enumerate(lines, 1):
+        line = raw.rstrip(b"\n").rstrip(b"\r")
+        if not line.strip(b" \t\n\r\x0b\x0c"):
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            warnings.write(f"WARN Line {number} caused an I/O error, skipping. [{exc.reason}]\n")
+            continue
+        try:
+            yield number, orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            warnings.write(f"WARN Line {number} is invalid JSON, skipping. [{exc}]\n")
+
+
+def warn_invalid_lines(path: Path, stream=None) -> int:
+    """Write Cardinal's per-line warning for each invalid JSON or invalid UTF-8 line; return how many."""
+
+    class _Counter:
+        count = 0
+
+        def write(self, text):
+            self.count += 1
+            (stream or sys.stderr).write(text)
+
+    counter = _Counter()
     with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            line = raw.rstrip(b"\n").rstrip(b"\r")
-            if not line.strip(b" \t\n\r\x0b\x0c"):
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                stream.write(f"WARN Line {number} caused an I/O error, skipping. [{exc.reason}]\n")
-                count += 1
-                continue
-            try:
-                orjson.loads(text)
-            except orjson.JSONDecodeError as exc:
-                stream.write(f"WARN Line {number} is invalid JSON, skipping. [{exc}]\n")
-                count += 1
-    return count
+        for _ in json_lines(fh, counter):
+            pass
+    return counter.count
