@@ -13,6 +13,7 @@ a subprocess, and a fixed number of requests is sent to each route from a small 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import random
@@ -20,9 +21,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 
 def synthesise(path: Path, n: int) -> dict:
@@ -91,82 +94,142 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure(path: Path, n: int, buyers: int, suppliers: int, requests: int, concurrency: int) -> dict:
-    """Start the server and time ``requests`` GETs per route; return percentiles in ms."""
-    import httpx
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (from /proc; 0 where that is not available)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
+
+def _routes(n: int, buyers: int, suppliers: int, rnd: random.Random) -> dict:
+    def ocid():
+        return f"ocds-bench-{rnd.randrange(n):08d}"
+
+    return {
+        "page /purchases/{ocid}": lambda: "/purchases/" + ocid(),
+        "page /buyers/{key}": lambda: f"/buyers/B{rnd.randrange(buyers)}",
+        "page /suppliers/{key}": lambda: f"/suppliers/S{rnd.randrange(suppliers)}",
+        "api /api/processes/{ocid}": lambda: "/api/processes/" + ocid(),
+        "api /api/buyers/{key}": lambda: f"/api/buyers/B{rnd.randrange(buyers)}",
+        "api /api/suppliers/{key}": lambda: f"/api/suppliers/S{rnd.randrange(suppliers)}",
+        "page /purchases (list, random page)": lambda: f"/purchases?page={1 + rnd.randrange(50)}",
+        "api /api/purchases (random page)": lambda: f"/api/purchases?page={1 + rnd.randrange(50)}",
+        "api /api/purchases?buyer=": lambda: f"/api/purchases?buyer=B{rnd.randrange(buyers)}",
+        "api /api/purchases?year=&sort=": lambda: (f"/api/purchases?year={2015 + rnd.randrange(10)}"
+                                                   f"&sort={rnd.choice(['-value', 'title', 'date'])}"),
+        "api /api/purchases?bids=&flag=": lambda: f"/api/purchases?bids=single&flag=R003&page={1 + rnd.randrange(5)}",
+        "page /search?q= (rare phrase)": lambda: f"/search?q=kamera za video nadzor {rnd.randrange(n)}",
+        "api /api/search?q= (rare phrase)": lambda: f"/api/search?q=kamera {rnd.randrange(n)}",
+        "api /api/search?q= (Cyrillic word)": lambda: "/api/search?q=" + rnd.choice(["Камера", "набавка", "Фиктивни"]),
+        "page / (overview)": lambda: "/",
+    }
+
+
+def _get(conns: threading.local, port: int, url: str) -> tuple[float, int]:
+    """GET ``url`` on this thread's keep-alive connection; return (ms, status)."""
+    con = getattr(conns, "con", None)
+    if con is None:
+        con = conns.con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    t = time.perf_counter()
+    try:
+        con.request("GET", quote(url, safe="/?=&"))
+        res = con.getresponse()
+        res.read()
+        status = res.status
+    except (OSError, http.client.HTTPException):
+        con.close()
+        conns.con = None
+        status = 0
+    return (time.perf_counter() - t) * 1000, status
+
+
+def _stats(out: list[tuple[float, int]]) -> dict:
+    times = sorted(t for t, _ in out)
+    q = statistics.quantiles(times, n=100, method="inclusive") if len(times) > 1 else times * 99
+    return {"n": len(times), "p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1),
+            "max": round(times[-1], 1), "errors": sum(1 for _, st in out if st != 200)}
+
+
+def measure(path: Path, n: int, buyers: int, suppliers: int, requests: int, concurrency: int, cold: int) -> dict:
+    """Start a fresh server, time the first ``cold`` GETs per route, then ``requests`` more per route (warm)."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "nadzor", "--db", str(path), "serve", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    conns = threading.local()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/api/indicators", timeout=2)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:])
-                time.sleep(0.2)
+        deadline = time.monotonic() + 120
+        while _get(conns, port, "/api/indicators")[1] != 200:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("server did not start: " + server.stderr.read().decode()[-2000:])
+            time.sleep(0.2)
         rnd = random.Random(42)
-
-        def ocid():
-            return f"ocds-bench-{rnd.randrange(n):08d}"
-
-        routes = {
-            "page /purchases/{ocid}": lambda: "/purchases/" + ocid(),
-            "page /buyers/{key}": lambda: f"/buyers/B{rnd.randrange(buyers)}",
-            "page /suppliers/{key}": lambda: f"/suppliers/S{rnd.randrange(suppliers)}",
-            "api /api/processes/{ocid}": lambda: "/api/processes/" + ocid(),
-            "api /api/buyers/{key}": lambda: f"/api/buyers/B{rnd.randrange(buyers)}",
-            "api /api/suppliers/{key}": lambda: f"/api/suppliers/S{rnd.randrange(suppliers)}",
-            "api /api/purchases?buyer=": lambda: f"/api/purchases?buyer=B{rnd.randrange(buyers)}",
-            "api /api/purchases (first page)": lambda: "/api/purchases",
-            "api /api/search?q=": lambda: f"/api/search?q=kamera {rnd.randrange(n)}",
-            "page / (overview)": lambda: "/",
-        }
-        results = {}
-        with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(concurrency) as pool:
-            for name, make in routes.items():
-                count = requests if "overview" not in name and "first page" not in name else max(10, requests // 10)
-                urls = [make() for _ in range(count)]
-                client.get(urls[0])  # warm up
-
-                def one(u):
-                    t = time.perf_counter()
-                    r = client.get(u)
-                    dt = (time.perf_counter() - t) * 1000
-                    return dt, r.status_code
-
-                out = list(pool.map(one, urls))
-                times = sorted(t for t, _ in out)
-                bad = sum(1 for _, st in out if st != 200)
-                q = statistics.quantiles(times, n=100)
-                results[name] = {"n": count, "p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1),
-                                 "errors": bad}
-                print(f"{name:36s} n={count:4d} p50={q[49]:7.1f} ms p95={q[94]:7.1f} ms p99={q[98]:7.1f} ms "
-                      f"non-200={bad}", flush=True)
+        routes = _routes(n, buyers, suppliers, rnd)
+        results: dict = {"cold": {}, "warm": {}}
+        with ThreadPoolExecutor(concurrency) as pool:
+            for phase, count in (("cold", cold), ("warm", requests)):
+                cpu0, t0, load = _cpu_s(server.pid), time.perf_counter(), os.getloadavg()[0]
+                for name, make in routes.items():
+                    k = count if "overview" not in name else max(2, count // 10)
+                    urls = [make() for _ in range(k)]
+                    res = _stats(list(pool.map(lambda u: _get(conns, port, u), urls)))
+                    results[phase][name] = res
+                    print(f"{phase:4s} {name:38s} n={k:4d} p50={res['p50']:7.1f} p95={res['p95']:7.1f} "
+                          f"p99={res['p99']:7.1f} max={res['max']:7.1f} ms non-200={res['errors']}", flush=True)
+                results[phase + "_server_cpu_s"] = round(_cpu_s(server.pid) - cpu0, 1)
+                results[phase + "_wall_s"] = round(time.perf_counter() - t0, 1)
+                print(f"{phase}: wall {results[phase + '_wall_s']} s, server CPU {results[phase + '_server_cpu_s']} s, "
+                      f"load average (1 min) at start {load:.2f}, at end {os.getloadavg()[0]:.2f}", flush=True)
+        results["server_peak_rss_mb"] = _peak_rss_mb(server.pid)
+        print(f"server peak RSS {results['server_peak_rss_mb']} MiB", flush=True)
         return results
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
+def _peak_rss_mb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
+
+
+def reindex(path: Path) -> dict:
+    """Re-run the `web-index` step on an existing store; return its summary and timing."""
+    from nadzor.store import Store
+    from nadzor.web.prepare import build_web_index
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    with Store.open(path) as s:
+        summary = build_web_index(s)
+        s.con.execute("CHECKPOINT")
+    return {**summary, "web_index_s": round(time.perf_counter() - t0, 1),
+            "web_index_cpu_s": round(time.process_time() - c0, 1), "db_mb": round(path.stat().st_size / 2**20)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--processes", type=int, default=100_000)
-    ap.add_argument("--requests", type=int, default=200, help="requests per route (bounded load)")
-    ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--db", type=Path, default=Path("/tmp/nadzor-bench-web.duckdb"))
+    ap.add_argument("--requests", type=int, default=200, help="warm requests per route (bounded load)")
+    ap.add_argument("--cold", type=int, default=20, help="first requests per route on a fresh server")
+    ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--db", type=Path, default=Path("nadzor-bench-web.duckdb"))
     ap.add_argument("--reuse", action="store_true", help="reuse an existing --db instead of synthesising")
+    ap.add_argument("--reindex", action="store_true", help="with --reuse: run the web-index step again first")
     args = ap.parse_args()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, python {platform.python_version()}")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cpus, python {platform.python_version()}, "
+          f"load average {os.getloadavg()}")
     buyers, suppliers = max(100, args.processes // 200), max(50, args.processes // 100)
     if not args.reuse:
-        info = synthesise(args.db, args.processes)
-        print("store:", info, flush=True)
-    measure(args.db, args.processes, buyers, suppliers, args.requests, args.concurrency)
+        print("store:", synthesise(args.db, args.processes), flush=True)
+    elif args.reindex:
+        print("web-index:", reindex(args.db), flush=True)
+    measure(args.db, args.processes, buyers, suppliers, args.requests, args.concurrency, args.cold)
 
 
 if __name__ == "__main__":

@@ -398,3 +398,27 @@ CREATE TABLE IF NOT EXISTS web_org_purchases (
     bids BIGINT,
     is_surveillance BOOLEAN             -- NULL before classification
 );
+
+-- Purchase lists (built by the `web-index` analysis step): one row per process with everything a list row shows,
+-- stored newest first so the default listing reads the first blocks only and filters need no joins.
+CREATE TABLE IF NOT EXISTS web_purchases (
+    ocid VARCHAR,
+    title VARCHAR,
+    buyer_id VARCHAR,
+    buyer_name VARCHAR,
+    date VARCHAR,
+    year_date VARCHAR,                  -- coalesce(tender_start, date): what lists sort and filter by
+    year VARCHAR,
+    value DOUBLE,                       -- contract, else award, else tender value
+    currency VARCHAR,
+    procurement_method VARCHAR,
+    status VARCHAR,
+    number_of_tenderers BIGINT,
+    suppliers STRUCT("key" VARCHAR, "name" VARCHAR)[],
+    capabilities VARCHAR[],
+    flags VARCHAR[],                    -- distinct indicator codes of findings about this process
+    bids BIGINT,                        -- bids published, else the notice's number of tenderers (shown)
+    n_bids BIGINT,                      -- the notice's number of tenderers, else bids published (filtered on)
+    buyer_key VARCHAR,
+    is_surveillance BOOLEAN             -- NULL before classification
+);

@@ -35,16 +35,50 @@ _TEXTS = """
 """
 
 
+def _key(has_entities: bool, ocid: str, party: str) -> str:
+    """SQL for an organisation's key: its entity id when entity matching has run, else the party id."""
+    if not has_entities:
+        return party
+    return (f"coalesce((SELECT min(pe.entity_id) FROM party_entities pe WHERE pe.ocid = {ocid} "
+            f"AND pe.party_id = {party}), {party})")
+
+
+_BIDCOUNT = ("SELECT ocid, count(DISTINCT coalesce(bid_id, CAST(bid_index AS VARCHAR))) AS n FROM bids "
+             "GROUP BY ocid")
+
+
+def _purchases_sql(has_entities: bool) -> str:
+    """One row per process as a purchase list shows it (see nadzor.web.queries._decorate), newest first."""
+    return f"""
+    WITH bidcount AS ({_BIDCOUNT}),
+    sup AS (SELECT ocid, list({{'key': key, 'name': name}} ORDER BY name NULLS LAST, key NULLS LAST) AS suppliers
+            FROM (SELECT DISTINCT s.ocid, {_key(has_entities, "s.ocid", "s.supplier_id")} AS key,
+                         s.supplier_name AS name FROM award_suppliers s)
+            GROUP BY ocid),
+    fl AS (SELECT ocid, list(DISTINCT code ORDER BY code) AS flags FROM findings WHERE ocid IS NOT NULL
+           GROUP BY ocid)
+    SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, p.date, coalesce(p.tender_start, p.date) AS year_date,
+           substr(coalesce(p.tender_start, p.date), 1, 4) AS year,
+           coalesce(p.contract_value_amount, p.award_value_amount, p.tender_value_amount) AS value,
+           CASE WHEN p.contract_value_amount IS NOT NULL THEN p.contract_value_currency
+                WHEN p.award_value_amount IS NOT NULL THEN p.award_value_currency
+                ELSE p.tender_value_currency END AS currency,
+           p.procurement_method, p.status, p.number_of_tenderers,
+           coalesce(sup.suppliers, []) AS suppliers, coalesce(c.capabilities, []) AS capabilities,
+           coalesce(fl.flags, []) AS flags, coalesce(bc.n, p.number_of_tenderers) AS bids,
+           coalesce(p.number_of_tenderers, bc.n) AS n_bids, {_key(has_entities, "p.ocid", "p.buyer_id")} AS buyer_key,
+           c.is_surveillance
+    FROM processes p LEFT JOIN bidcount bc ON bc.ocid = p.ocid LEFT JOIN classifications c ON c.ocid = p.ocid
+         LEFT JOIN sup ON sup.ocid = p.ocid LEFT JOIN fl ON fl.ocid = p.ocid
+    ORDER BY year_date DESC NULLS LAST, p.ocid"""
+
+
 def _org_purchases_sql(has_entities: bool) -> str:
     def key(ocid: str, party: str) -> str:
-        if not has_entities:
-            return party
-        return (f"coalesce((SELECT min(pe.entity_id) FROM party_entities pe WHERE pe.ocid = {ocid} "
-                f"AND pe.party_id = {party}), {party})")
+        return _key(has_entities, ocid, party)
 
     return f"""
-    WITH bidcount AS (SELECT ocid, count(DISTINCT coalesce(bid_id, CAST(bid_index AS VARCHAR))) AS n FROM bids
-                      GROUP BY ocid),
+    WITH bidcount AS ({_BIDCOUNT}),
     base AS (
         SELECT p.ocid, p.title, {key("p.ocid", "p.buyer_id")} AS buyer_key, p.buyer_name,
                coalesce(p.tender_start, p.date) AS date, substr(coalesce(p.tender_start, p.date), 1, 4) AS year,
@@ -73,6 +107,12 @@ def build_web_index(store, *, batch: int = 50_000) -> dict:
     con.execute("DELETE FROM web_org_purchases")
     con.execute(f"INSERT INTO web_org_purchases {_org_purchases_sql(has_entities)}")
     n_org = con.execute("SELECT count(*) FROM web_org_purchases").fetchone()[0]
+    con.execute("DELETE FROM web_purchases")
+    con.execute(f"INSERT INTO web_purchases {_purchases_sql(has_entities)}")
+    n_processes = con.execute("SELECT count(*) FROM processes").fetchone()[0]
+    # Readers compare this with the processes they see, and ignore the precomputed tables when it differs
+    # (processes ingested after the last `nadzor analyze`).
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('web_index_processes', ?)", [str(n_processes)])
     for table, column in INDEXES:
         con.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_{column} ON {table} ({column})")
     con.execute("DELETE FROM search_index")
@@ -83,7 +123,7 @@ def build_web_index(store, *, batch: int = 50_000) -> dict:
         _bulk(con, rows)
         n += len(rows)
     cur.close()
-    return {"indexes": len(INDEXES), "search_texts": n, "org_purchase_rows": n_org}
+    return {"indexes": len(INDEXES), "search_texts": n, "org_purchase_rows": n_org, "purchase_rows": n_processes}
 
 
 def _bulk(con, rows) -> None:

@@ -56,7 +56,11 @@ SORTS = {
     "-title": "p.title DESC NULLS LAST, p.ocid",
 }
 
-ANALYSED_TABLES = ("classifications", "findings", "entities", "party_entities", "search_index", "web_org_purchases")
+ANALYSED_TABLES = ("classifications", "findings", "entities", "party_entities", "search_index", "web_org_purchases",
+                   "web_purchases")
+# Built by the web-index step (nadzor.web.prepare) from the processes of the time: trusted only while the store
+# still holds as many processes as it recorded.
+WEB_TABLES = ("search_index", "web_org_purchases", "web_purchases")
 
 
 class Reader:
@@ -88,6 +92,12 @@ class Reader:
             t for t in self.tables if not t.startswith("_") and cur.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()
         }
         self.present = {t for t in ANALYSED_TABLES if t in self.nonempty}
+        if self.present & set(WEB_TABLES):
+            built = cur.execute("SELECT value FROM meta WHERE key = 'web_index_processes'").fetchone()
+            if built is None or built[0] != str(cur.execute("SELECT count(*) FROM processes").fetchone()[0]):
+                self.present -= set(WEB_TABLES)
+        # The first query with parameters imports numpy inside duckdb (about 0.4 s): pay it here, not in a request.
+        cur.execute("SELECT ?", [0]).fetchall()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """Return this thread's cursor (DuckDB connections are not safe to share between threads)."""
@@ -295,6 +305,36 @@ def _purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
     return where, params
 
 
+def _listing_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
+    """Conditions on the precomputed ``web_purchases p`` that select what :func:`_purchase_where` selects."""
+    f.validate()
+    where, params = [], []
+    for role, key in (("buyer", f.buyer), ("supplier", f.supplier)):
+        if key:
+            where.append(f"p.ocid IN (SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?)")
+            params.append(key)
+    if f.scope == "surveillance" and r.classified:
+        where.append("p.is_surveillance")
+    if f.capability:
+        where.append("list_contains(p.capabilities, ?)")
+        params.append(f.capability)
+    if f.year is not None:
+        where.append("p.year = ?")
+        params.append(str(f.year))
+    if f.since:
+        where.append("p.year_date >= ?")
+        params.append(f.since)
+    if f.flag:
+        where.append("list_contains(p.flags, ?)")
+        params.append(f.flag)
+    if f.bids:
+        where.append("p.n_bids = 1" if f.bids == "single" else "p.n_bids >= 2")
+    if f.region:
+        where.append("list_contains(?, p.buyer_id)")
+        params.append([b["buyer_id"] for b in _buyer_places(r) if b["district"] == f.region])
+    return where, params
+
+
 def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: str = "-date", page: int = 1,
                    per_page: int = 50) -> Page:
     """Return one page of purchases (processes) matching ``filters``, with suppliers, bids and flags per row.
@@ -306,14 +346,26 @@ def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: s
     if sort not in SORTS:
         raise InputError(f"sort must be one of {', '.join(SORTS)}")
     page, per_page, offset = _paging(page, per_page)
-    where, params = _purchase_where(r, f)
+    listed = "web_purchases" in r.present
+    where, params = _listing_where(r, f) if listed else _purchase_where(r, f)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    count_key = ("count", clause, tuple(tuple(x) if isinstance(x, list) else x for x in params))
+    table = "web_purchases" if listed else "processes"
+    count_key = ("count", table, clause, tuple(tuple(x) if isinstance(x, list) else x for x in params))
     total = r.memo.get(count_key)
     if total is None:
-        total = r.scalar(f"SELECT count(*) FROM processes p {clause}", params)
+        total = r.scalar(f"SELECT count(*) FROM {table} p {clause}", params)
         if len(r.memo) < 4096:  # bounded: the store does not change while served, but filters are endless
             r.memo[count_key] = total
+    notes = []
+    if not r.classified:
+        notes.append("not analysed yet: run `nadzor analyze` to pick out surveillance purchases; "
+                     "all processes are listed")
+    if listed:
+        rows = r.rows(f"""SELECT ocid, title, buyer_id, buyer_name, date, year, value, currency, procurement_method,
+                                 status, number_of_tenderers, suppliers, capabilities, flags, bids, buyer_key
+                          FROM web_purchases p {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?""",
+                      params + [per_page, offset])
+        return Page(rows=rows, total=total, page=page, per_page=per_page, notes=notes)
     rows = r.rows(
         f"""SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, p.date, {_YEAR_DATE} AS year_date,
                    substr({_YEAR_DATE}, 1, 4) AS year, {_VALUE} AS value, {_VALUE_CCY} AS currency,
@@ -322,10 +374,6 @@ def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: s
         params + [per_page, offset],
     )
     _decorate(r, rows)
-    notes = []
-    if not r.classified:
-        notes.append("not analysed yet: run `nadzor analyze` to pick out surveillance purchases; "
-                     "all processes are listed")
     return Page(rows=rows, total=total, page=page, per_page=per_page, notes=notes)
 
 

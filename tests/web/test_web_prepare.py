@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nadzor.web.prepare import build_web_index
+
 
 def test_web_index_step_is_registered():
     from nadzor.plugins import collect
@@ -67,3 +69,56 @@ def test_precomputed_org_pages_match_live_queries(tmp_path):
         r.refresh()
         assert "web_org_purchases" in r.present
         assert pages() == live
+
+
+def test_precomputed_purchase_lists_match_live_queries(tmp_path):
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web import queries
+    from nadzor.web.download import PURCHASE_COLUMNS, all_rows, rows_to_csv
+
+    filters = [{}, {"scope": "all"}, {"capability": "anpr"}, {"capability": "cctv", "scope": "all"},
+               {"buyer": "RS-MB-90000001"}, {"buyer": "RS-MB-90000002", "scope": "all"}, {"supplier": "E-kamera"},
+               {"supplier": "E-kamera", "bids": "single"}, {"year": 2023}, {"year": 2024, "scope": "all"},
+               {"since": "2023-06-01"}, {"flag": "R003"}, {"bids": "multiple", "scope": "all"},
+               {"region": "Raški"}, {"region": "Nišavski", "scope": "all"}, {"supplier": "nope"}]
+
+    with Store.open(tmp_path / "s.duckdb") as s:
+        build_sample_store(s)
+        r = queries.Reader.from_store(s)
+
+        def lists():
+            out = {}
+            for i, f in enumerate(filters):
+                for sort in queries.SORTS:
+                    for page in (1, 2):
+                        p = queries.list_purchases(r, queries.PurchaseFilters(**f), sort=sort, page=page, per_page=2)
+                        out[i, sort, page] = (p.total, p.rows)
+                fetch = lambda **kw: queries.list_purchases(r, queries.PurchaseFilters(**f), **kw)  # noqa: E731
+                out[i, "csv"] = "".join(rows_to_csv(all_rows(fetch), PURCHASE_COLUMNS))
+            return out
+
+        live = lists()
+        assert "web_purchases" not in r.present
+        build_web_index(s)
+        r.refresh()
+        assert "web_purchases" in r.present
+        assert lists() == live
+
+
+def test_precomputed_tables_are_ignored_once_processes_change(tmp_path):
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web import queries
+
+    with Store.open(tmp_path / "s.duckdb") as s:
+        build_sample_store(s)
+        build_web_index(s)
+        r = queries.Reader.from_store(s)
+        assert {"web_purchases", "web_org_purchases", "search_index"} <= r.present
+        s.con.execute("INSERT INTO processes (ocid, title) VALUES ('ocds-test-0099', 'Nova nabavka')")
+        r.refresh()
+        assert not {"web_purchases", "web_org_purchases", "search_index"} & r.present
+        assert queries.list_purchases(r, queries.PurchaseFilters(scope="all")).total == 9
