@@ -377,7 +377,21 @@ CREATE TABLE IF NOT EXISTS search_index (
     ocid VARCHAR,
     field VARCHAR,                      -- tender/title, items/description, buyer/name, awards/suppliers/name
     text VARCHAR,                       -- as published
-    norm VARCHAR                        -- nadzor.web.text.normalise(text)
+    norm VARCHAR,                       -- nadzor.web.text.normalise(text)
+    doc BIGINT                          -- row number, for search_words
+);
+
+-- Words of search_index.norm (runs of letters and digits), sorted by word: search reads the few rows whose word
+-- the query names instead of scanning every text.
+CREATE TABLE IF NOT EXISTS search_words (
+    word VARCHAR,
+    doc BIGINT                          -- search_index.doc
+);
+
+-- Every distinct word of search_words with its number of texts, sorted (words that contain a query's letters).
+CREATE TABLE IF NOT EXISTS search_vocab (
+    word VARCHAR,
+    n BIGINT
 );
 
 -- Buyer and supplier pages (built by the `web-index` analysis step): one row per organisation, process and

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from nadzor.hookspecs import hookimpl
 from nadzor.web.text import normalise
 
-__all__ = ["WebIndexStep", "build_web_index", "INDEXES", "register_analysis_steps"]
+__all__ = ["WebIndexStep", "build_web_index", "INDEXES", "WORD", "register_analysis_steps"]
+
+# A word of normalised text, for search_words (RE2 syntax; search splits queries with the same pattern in SQL).
+WORD = r"[\pL\pN]+"
 
 INDEXES = [
     ("processes", "buyer_id"),
@@ -115,23 +118,30 @@ def build_web_index(store, *, batch: int = 50_000) -> dict:
     con.execute("INSERT OR REPLACE INTO meta VALUES ('web_index_processes', ?)", [str(n_processes)])
     for table, column in INDEXES:
         con.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_{column} ON {table} ({column})")
+    con.execute("ALTER TABLE search_index ADD COLUMN IF NOT EXISTS doc BIGINT")  # stores from before it
     con.execute("DELETE FROM search_index")
     cur = con.cursor()
     cur.execute(_TEXTS)
     n = 0
     while rows := cur.fetchmany(batch):
-        _bulk(con, rows)
+        _bulk(con, rows, n)
         n += len(rows)
     cur.close()
+    con.execute("DELETE FROM search_words")
+    con.execute(f"""INSERT INTO search_words SELECT DISTINCT unnest(regexp_extract_all(norm, '{WORD}')) AS word, doc
+                    FROM search_index ORDER BY word, doc""")
+    con.execute("DELETE FROM search_vocab")
+    con.execute("INSERT INTO search_vocab SELECT word, count(*) FROM search_words GROUP BY word ORDER BY word")
     return {"indexes": len(INDEXES), "search_texts": n, "org_purchase_rows": n_org, "purchase_rows": n_processes}
 
 
-def _bulk(con, rows) -> None:
+def _bulk(con, rows, first_doc: int) -> None:
     import pyarrow as pa
 
     cols = list(zip(*rows))
     tbl = pa.table({"kind": cols[0], "key": cols[1], "ocid": cols[2], "field": cols[3], "text": cols[4],
-                    "norm": [normalise(t) for t in cols[4]]})
+                    "norm": [normalise(t) for t in cols[4]],
+                    "doc": pa.array(range(first_doc, first_doc + len(rows)), pa.int64())})
     con.register("_search_batch", tbl)
     con.execute("INSERT INTO search_index SELECT * FROM _search_batch")
     con.unregister("_search_batch")

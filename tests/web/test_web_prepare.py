@@ -122,3 +122,32 @@ def test_precomputed_tables_are_ignored_once_processes_change(tmp_path):
         r.refresh()
         assert not {"web_purchases", "web_org_purchases", "search_index"} & r.present
         assert queries.list_purchases(r, queries.PurchaseFilters(scope="all")).total == 9
+
+
+def test_search_through_words_finds_what_a_scan_finds(tmp_path):
+    from web_sample import build_sample_store
+
+    from nadzor.store import Store
+    from nadzor.web import queries
+    from nadzor.web.text import normalise
+
+    with Store.open(tmp_path / "s.duckdb") as s:
+        build_sample_store(s)
+        build_web_index(s)
+        r = queries.Reader.from_store(s)
+        assert "search_words" in r.present
+        texts = [t for (t,) in s.con.execute("SELECT norm FROM search_index").fetchall()]
+        # Whole texts, and slices that start and end inside words, across spaces and punctuation.
+        probes = texts + [t[i:i + n] for t in texts for i in range(0, len(t), 7) for n in (2, 5, 12)]
+        probes += ["камере за надзор", "KAMERA TEK", "Šumić", "d.o.o", ".o.", " nadzor", "zor ", "-", "zzzz"]
+
+        def found(q):
+            res = queries.search(r, q, limit=500)
+            return (sorted((p["ocid"], str(p["matches"])) for p in res["purchases"]),
+                    sorted((o["role"], o["key"]) for o in res["organisations"]))
+
+        probes = [q for q in dict.fromkeys(probes) if len(normalise(q)) >= 2]
+        indexed = {q: found(q) for q in probes}
+        r.present.discard("search_words")
+        assert {q: found(q) for q in probes} == indexed
+        assert any(indexed[q][0] for q in probes) and any(indexed[q][1] for q in probes)
