@@ -388,7 +388,8 @@ CREATE TABLE IF NOT EXISTS search_words (
     doc BIGINT                          -- search_index.doc
 );
 
--- Every distinct word of search_words with its number of texts, sorted (words that contain a query's letters).
+-- Every distinct word of search_words with its number of rows there, sorted (to find the words that contain part
+-- of a query).
 CREATE TABLE IF NOT EXISTS search_vocab (
     word VARCHAR,
     n BIGINT

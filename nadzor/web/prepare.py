@@ -24,7 +24,7 @@ INDEXES = [
     ("awards", "ocid"), ("award_suppliers", "ocid"), ("award_suppliers", "supplier_id"), ("contracts", "ocid"),
     ("amendments", "ocid"), ("documents", "ocid"), ("findings", "ocid"), ("findings", "subject_id"),
     ("classification_evidence", "ocid"), ("party_entities", "ocid"), ("party_entities", "entity_id"),
-    ("party_entities", "party_id"),
+    ("party_entities", "party_id"), ("web_purchases", "ocid"),
 ]
 
 _TEXTS = """
@@ -50,16 +50,20 @@ _BIDCOUNT = ("SELECT ocid, count(DISTINCT coalesce(bid_id, CAST(bid_index AS VAR
              "GROUP BY ocid")
 
 
-def _purchases_sql(has_entities: bool) -> str:
-    """One row per process as a purchase list shows it (see nadzor.web.queries._decorate), newest first."""
+def _purchases_sql(has_entities: bool, part: int, parts: int) -> str:
+    """The processes of one part (by hash of ocid) as a purchase list shows them (see queries._decorate)."""
+    def mine(col: str) -> str:
+        return f"hash({col}) % {parts} = {part}"
+
     return f"""
-    WITH bidcount AS ({_BIDCOUNT}),
+    WITH bidcount AS (SELECT ocid, count(DISTINCT coalesce(bid_id, CAST(bid_index AS VARCHAR))) AS n FROM bids
+                      WHERE {mine("ocid")} GROUP BY ocid),
     sup AS (SELECT ocid, list({{'key': key, 'name': name}} ORDER BY name NULLS LAST, key NULLS LAST) AS suppliers
             FROM (SELECT DISTINCT s.ocid, {_key(has_entities, "s.ocid", "s.supplier_id")} AS key,
-                         s.supplier_name AS name FROM award_suppliers s)
+                         s.supplier_name AS name FROM award_suppliers s WHERE {mine("s.ocid")})
             GROUP BY ocid),
-    fl AS (SELECT ocid, list(DISTINCT code ORDER BY code) AS flags FROM findings WHERE ocid IS NOT NULL
-           GROUP BY ocid)
+    fl AS (SELECT ocid, list(DISTINCT code ORDER BY code) AS flags FROM findings
+           WHERE ocid IS NOT NULL AND {mine("ocid")} GROUP BY ocid)
     SELECT p.ocid, p.title, p.buyer_id, p.buyer_name, p.date, coalesce(p.tender_start, p.date) AS year_date,
            substr(coalesce(p.tender_start, p.date), 1, 4) AS year,
            coalesce(p.contract_value_amount, p.award_value_amount, p.tender_value_amount) AS value,
@@ -73,7 +77,21 @@ def _purchases_sql(has_entities: bool) -> str:
            c.is_surveillance
     FROM processes p LEFT JOIN bidcount bc ON bc.ocid = p.ocid LEFT JOIN classifications c ON c.ocid = p.ocid
          LEFT JOIN sup ON sup.ocid = p.ocid LEFT JOIN fl ON fl.ocid = p.ocid
-    ORDER BY year_date DESC NULLS LAST, p.ocid"""
+    WHERE {mine("p.ocid")}"""
+
+
+def _build_purchases(con, has_entities: bool, n_processes: int) -> None:
+    """Fill web_purchases newest first, built in parts of about 100,000 processes: the list aggregates of a
+    million processes at once outgrow DuckDB's memory limit (1 GB by default)."""
+    parts = max(1, -(-n_processes // 100_000))
+    con.execute("CREATE OR REPLACE TABLE _web_purchases_parts AS FROM web_purchases LIMIT 0")
+    try:
+        for part in range(parts):
+            con.execute(f"INSERT INTO _web_purchases_parts {_purchases_sql(has_entities, part, parts)}")
+        con.execute("DELETE FROM web_purchases")
+        con.execute("INSERT INTO web_purchases FROM _web_purchases_parts ORDER BY year_date DESC NULLS LAST, ocid")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _web_purchases_parts")
 
 
 def _org_purchases_sql(has_entities: bool) -> str:
@@ -110,9 +128,8 @@ def build_web_index(store, *, batch: int = 50_000) -> dict:
     con.execute("DELETE FROM web_org_purchases")
     con.execute(f"INSERT INTO web_org_purchases {_org_purchases_sql(has_entities)}")
     n_org = con.execute("SELECT count(*) FROM web_org_purchases").fetchone()[0]
-    con.execute("DELETE FROM web_purchases")
-    con.execute(f"INSERT INTO web_purchases {_purchases_sql(has_entities)}")
     n_processes = con.execute("SELECT count(*) FROM processes").fetchone()[0]
+    _build_purchases(con, has_entities, n_processes)
     # Readers compare this with the processes they see, and ignore the precomputed tables when it differs
     # (processes ingested after the last `nadzor analyze`).
     con.execute("INSERT OR REPLACE INTO meta VALUES ('web_index_processes', ?)", [str(n_processes)])
@@ -128,7 +145,9 @@ def build_web_index(store, *, batch: int = 50_000) -> dict:
         n += len(rows)
     cur.close()
     con.execute("DELETE FROM search_words")
-    con.execute(f"""INSERT INTO search_words SELECT DISTINCT unnest(regexp_extract_all(norm, '{WORD}')) AS word, doc
+    # No DISTINCT (a word twice in one text gives two rows; search reads docs into a set): a sort of 20M rows
+    # spills to disk within the memory limit, a DISTINCT would first hash them all.
+    con.execute(f"""INSERT INTO search_words SELECT unnest(regexp_extract_all(norm, '{WORD}')) AS word, doc
                     FROM search_index ORDER BY word, doc""")
     con.execute("DELETE FROM search_vocab")
     con.execute("INSERT INTO search_vocab SELECT word, count(*) FROM search_words GROUP BY word ORDER BY word")

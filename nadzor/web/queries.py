@@ -311,8 +311,12 @@ def _listing_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
     where, params = [], []
     for role, key in (("buyer", f.buyer), ("supplier", f.supplier)):
         if key:
-            where.append(f"p.ocid IN (SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?)")
-            params.append(key)
+            # The organisation's processes are one range of web_org_purchases; as a list of constants they are
+            # looked up in web_purchases' ocid index instead of probing every row with a join.
+            ocids = [x["ocid"] for x in r.rows(f"SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?",
+                                               [key])]
+            where.append("list_contains(?, p.ocid)")
+            params.append(ocids)
     if f.scope == "surveillance" and r.classified:
         where.append("p.is_surveillance")
     if f.capability:
@@ -859,6 +863,10 @@ def _word_hits(r: Reader, qn: str, limit: int) -> list[dict] | None:
             found = r.rows("""SELECT doc FROM search_words WHERE word >= ? AND word < ? AND starts_with(word, ?)
                               LIMIT ?""", [word, word + "\U0010ffff", word, WORD_CANDIDATES + 1])
         else:
+            if end and len(runs) == 1 and len(r.rows(
+                    "SELECT 1 FROM search_words WHERE word >= ? AND word < ? AND starts_with(word, ?) LIMIT ?",
+                    [word, word + "\U0010ffff", word, WORD_CANDIDATES + 1])) > WORD_CANDIDATES:
+                return None  # a common word: the scan meets enough matches early, the vocabulary scan would not
             test = "contains(word, ?)" if end else "suffix(word, ?)"
             words = [x["word"] for x in r.rows(f"SELECT word FROM search_vocab WHERE {test} LIMIT 1001", [word])]
             if len(words) > 1000:
