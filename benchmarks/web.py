@@ -58,7 +58,7 @@ def synthesise(path: Path, n: int) -> dict:
                      FROM processes, range(2) r(j)""")
         c.execute("""INSERT INTO parties (ocid, party_id, name, roles, source_id, locator)
                      SELECT ocid, buyer_id, buyer_name, ['buyer'], 'bench', locator FROM processes""")
-        c.execute(f"""INSERT INTO bids (ocid, bid_id, bid_index, status, value_amount, value_currency, source_id, locator)
+        c.execute("""INSERT INTO bids (ocid, bid_id, bid_index, status, value_amount, value_currency, source_id, locator)
                      SELECT ocid, 'bid-' || j, j, 'valid', 1000.0 * j, 'RSD', 'bench', locator
                      FROM processes, range(2) r(j)""")
         c.execute(f"""INSERT INTO bid_tenderers (ocid, bid_id, bid_index, tenderer_id, tenderer_name, source_id, locator)

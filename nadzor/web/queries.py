@@ -143,6 +143,20 @@ class Reader:
         return "party_entities" in self.present
 
 
+def _memoised(fn):
+    """Cache a store-wide aggregate on the Reader: the web app serves a store that does not change under it."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(r: Reader, *args, **kwargs):
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in r.memo:
+            r.memo[key] = fn(r, *args, **kwargs)
+        return r.memo[key]
+
+    return wrapper
+
+
 _PLACEHOLDER = re.compile(r"list_contains\(\?, ([\w.]+)\)|\?")
 IN_LIST_MAX = 5000
 
@@ -305,18 +319,41 @@ def _purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
     return where, params
 
 
+# Up to this many rows are read from an ocid-ordered table as separate equality lookups in one statement
+# (each answered from the index or zone maps); DuckDB scans the whole table for an IN list instead.
+POINT_LOOKUPS = 64
+
+
+def _point_lookups(table: str, column: str, n: int) -> str:
+    """SQL for the rows of ``table`` whose ``column`` equals one of ``n`` parameters (n >= 1)."""
+    return "(" + " UNION ALL ".join([f"SELECT * FROM {table} WHERE {column} = ?"] * n) + ")"
+
+
+def _org_listing(r: Reader, f: PurchaseFilters) -> tuple[str, list | None]:
+    """The web_purchases rows of a buyer's or supplier's processes, as a table expression and its parameters;
+    ``None`` parameters when there are too many for point lookups (the filters then do the work)."""
+    ocids: dict | None = None
+    for role, key in (("buyer", f.buyer), ("supplier", f.supplier)):
+        if key:
+            only = " AND is_surveillance" if f.scope == "surveillance" and r.classified else ""
+            found = dict.fromkeys(x["ocid"] for x in r.rows(
+                f"SELECT ocid FROM web_org_purchases WHERE role = ? AND key = ?{only}", [role, key]))
+            ocids = found if ocids is None else {o: None for o in ocids if o in found}
+    if len(ocids) > POINT_LOOKUPS:
+        return "web_purchases", None
+    if not ocids:
+        return "(SELECT * FROM web_purchases WHERE FALSE)", []
+    return _point_lookups("web_purchases", "ocid", len(ocids)), list(ocids)
+
+
 def _listing_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:
     """Conditions on the precomputed ``web_purchases p`` that select what :func:`_purchase_where` selects."""
     f.validate()
     where, params = [], []
     for role, key in (("buyer", f.buyer), ("supplier", f.supplier)):
         if key:
-            # The organisation's processes are one range of web_org_purchases; as a list of constants they are
-            # looked up in web_purchases' ocid index instead of probing every row with a join.
-            ocids = [x["ocid"] for x in r.rows(f"SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?",
-                                               [key])]
-            where.append("list_contains(?, p.ocid)")
-            params.append(ocids)
+            where.append(f"p.ocid IN (SELECT ocid FROM web_org_purchases WHERE role = '{role}' AND key = ?)")
+            params.append(key)
     if f.scope == "surveillance" and r.classified:
         where.append("p.is_surveillance")
     if f.capability:
@@ -351,9 +388,14 @@ def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: s
         raise InputError(f"sort must be one of {', '.join(SORTS)}")
     page, per_page, offset = _paging(page, per_page)
     listed = "web_purchases" in r.present
+    table, table_params = ("web_purchases", []) if listed else ("processes", [])
+    if listed and (f.buyer or f.supplier):
+        table, table_params = _org_listing(r, f)
+        f = PurchaseFilters(**{**f.__dict__, "buyer": None, "supplier": None}) if table_params is not None else f
+        table_params = table_params or []
     where, params = _listing_where(r, f) if listed else _purchase_where(r, f)
+    params = table_params + params
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    table = "web_purchases" if listed else "processes"
     count_key = ("count", table, clause, tuple(tuple(x) if isinstance(x, list) else x for x in params))
     total = r.memo.get(count_key)
     if total is None:
@@ -367,7 +409,7 @@ def list_purchases(r: Reader, filters: PurchaseFilters | None = None, *, sort: s
     if listed:
         rows = r.rows(f"""SELECT ocid, title, buyer_id, buyer_name, date, year, value, currency, procurement_method,
                                  status, number_of_tenderers, suppliers, capabilities, flags, bids, buyer_key
-                          FROM web_purchases p {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?""",
+                          FROM {table} p {clause} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?""",
                       params + [per_page, offset])
         return Page(rows=rows, total=total, page=page, per_page=per_page, notes=notes)
     rows = r.rows(
@@ -788,6 +830,7 @@ def list_flags(r: Reader, *, code: str | None = None, subject_type: str | None =
     return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
+@_memoised
 def list_indicators(r: Reader) -> list[dict]:
     """Return every registered indicator (and any code found in findings) with its number of findings."""
     counts = {x["code"]: x["n"] for x in r.rows("SELECT code, count(*) AS n FROM findings GROUP BY 1")} \
@@ -848,8 +891,14 @@ def _word_hits(r: Reader, qn: str, limit: int) -> list[dict] | None:
     one (the query's first run), or its start (the last run), or part of one (a query that is one run). The texts
     of the narrowest runs are read and then checked for the whole query, so the result is what a scan finds.
     """
-    q = r.one(f"SELECT regexp_extract_all(?, '{_WORD}+') AS runs, regexp_matches(?, '^{_WORD}') AS open_start, "
-              f"regexp_matches(?, '{_WORD}$') AS open_end", [qn, qn, qn])
+    if qn.isascii():
+        # For ASCII, RE2's letters and digits are [a-z0-9] (the text is lower case): split here, without a query
+        # (compiling the Unicode classes costs DuckDB milliseconds per statement).
+        q = {"runs": re.findall("[a-z0-9]+", qn), "open_start": bool(re.match("[a-z0-9]", qn)),
+             "open_end": bool(re.search("[a-z0-9]$", qn))}
+    else:
+        q = r.one(f"SELECT regexp_extract_all(?, '{_WORD}+') AS runs, regexp_matches(?, '^{_WORD}') AS open_start, "
+                  f"regexp_matches(?, '{_WORD}$') AS open_end", [qn, qn, qn])
     runs = q["runs"] or []
     docs: set | None = None
     # Exact and prefix words are ranges of the sorted table; suffixes and infixes need the vocabulary scanned.
@@ -883,8 +932,12 @@ def _word_hits(r: Reader, qn: str, limit: int) -> list[dict] | None:
         return None
     if not docs:
         return []
-    rows = r.rows("SELECT kind, key, ocid, field, text, norm, doc FROM search_index WHERE list_contains(?, doc)",
-                  [sorted(docs)])
+    if len(docs) <= POINT_LOOKUPS:
+        table = _point_lookups("search_index", "doc", len(docs))
+        rows = r.rows(f"SELECT kind, key, ocid, field, text, norm, doc FROM {table}", sorted(docs))
+    else:
+        rows = r.rows("SELECT kind, key, ocid, field, text, norm, doc FROM search_index WHERE list_contains(?, doc)",
+                      [sorted(docs)])
     hits = sorted((x for x in rows if qn in x["norm"]), key=lambda x: x["doc"])[:limit]
     return [{k: x[k] for k in ("kind", "key", "ocid", "field", "text")} for x in hits]
 
@@ -945,20 +998,6 @@ def search(r: Reader, q: str, *, limit: int = 50) -> dict:
 
 
 # -- overview, sources, charts -------------------------------------------------------------------------------------
-
-def _memoised(fn):
-    """Cache a store-wide aggregate on the Reader: the web app serves a store that does not change under it."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(r: Reader, *args, **kwargs):
-        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in r.memo:
-            r.memo[key] = fn(r, *args, **kwargs)
-        return r.memo[key]
-
-    return wrapper
-
 
 @_memoised
 def overview(r: Reader) -> dict:

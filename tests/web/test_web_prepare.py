@@ -139,7 +139,8 @@ def test_search_through_words_finds_what_a_scan_finds(tmp_path):
         texts = [t for (t,) in s.con.execute("SELECT norm FROM search_index").fetchall()]
         # Whole texts, and slices that start and end inside words, across spaces and punctuation.
         probes = texts + [t[i:i + n] for t in texts for i in range(0, len(t), 7) for n in (2, 5, 12)]
-        probes += ["камере за надзор", "KAMERA TEK", "Šumić", "d.o.o", ".o.", " nadzor", "zor ", "-", "zzzz"]
+        probes += ["камере за надзор", "KAMERA TEK", "Šumić", "d.o.o", ".o.", " nadzor", "zor ", "-", "zzzz",
+                   "αβγ kamera", "ž"]
 
         def found(q):
             res = queries.search(r, q, limit=500)
