@@ -437,3 +437,29 @@ CREATE TABLE IF NOT EXISTS web_purchases (
     buyer_key VARCHAR,
     is_surveillance BOOLEAN             -- NULL before classification
 );
+
+-- Purchase lists filtered by one buyer or supplier (built by the `web-index` analysis step): the web_purchases row
+-- of each of an organisation's processes, sorted by (role, key) and then newest first, so the list reads one range.
+CREATE TABLE IF NOT EXISTS web_org_listing (
+    role VARCHAR,                       -- buyer | supplier, as in web_org_purchases
+    key VARCHAR,
+    ocid VARCHAR,
+    title VARCHAR,
+    buyer_id VARCHAR,
+    buyer_name VARCHAR,
+    date VARCHAR,
+    year_date VARCHAR,
+    year VARCHAR,
+    value DOUBLE,
+    currency VARCHAR,
+    procurement_method VARCHAR,
+    status VARCHAR,
+    number_of_tenderers BIGINT,
+    suppliers STRUCT("key" VARCHAR, "name" VARCHAR)[],
+    capabilities VARCHAR[],
+    flags VARCHAR[],
+    bids BIGINT,
+    n_bids BIGINT,
+    buyer_key VARCHAR,
+    is_surveillance BOOLEAN
+);

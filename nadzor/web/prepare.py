@@ -92,6 +92,13 @@ def _build_purchases(con, has_entities: bool, n_processes: int) -> None:
         con.execute("INSERT INTO web_purchases FROM _web_purchases_parts ORDER BY year_date DESC NULLS LAST, ocid")
     finally:
         con.execute("DROP TABLE IF EXISTS _web_purchases_parts")
+    con.execute("DELETE FROM web_org_listing")
+    for role in ("buyer", "supplier"):  # one role at a time: each is a sort of up to a row per process
+        con.execute("""INSERT INTO web_org_listing
+                       SELECT o.role, o.key, w.* FROM (SELECT DISTINCT role, key, ocid FROM web_org_purchases
+                                                       WHERE role = ?) o
+                       JOIN web_purchases w ON w.ocid = o.ocid
+                       ORDER BY o.key, w.year_date DESC NULLS LAST, w.ocid""", [role])
 
 
 def _org_purchases_sql(has_entities: bool) -> str:
