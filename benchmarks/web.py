@@ -1,13 +1,15 @@
 """Benchmark the web app on a synthetic store: p50/p95/p99 latency of the process, buyer and supplier pages and
-API calls, under a bounded load on loopback.
+API calls, the purchase lists and search, cold (the first requests of a fresh server) and warm, under a bounded
+load on loopback.
 
-    python benchmarks/web.py --processes 100000 [--requests 200] [--concurrency 4] [--db /tmp/bench.duckdb]
+    python benchmarks/web.py --processes 100000 [--requests 200] [--cold 20] [--concurrency 2] [--db PATH]
+    python benchmarks/web.py --processes 1000000 --db PATH --reuse [--reindex]   # reuse a synthesised store
 
 The store is synthesised with SQL (INSERT ... SELECT FROM range(N)): fictional ocids, buyers and suppliers, two
 items, two bids, one award and contract per process, 10% classified as surveillance, 5% flagged. Then the
-`web-index` analysis step builds the indexes and search table, a uvicorn server starts on a free loopback port in
-a subprocess, and a fixed number of requests is sent to each route from a small thread pool. Nothing leaves
-127.0.0.1; the run stops by itself.
+`web-index` analysis step builds the indexes and precomputed tables, a uvicorn server starts on a free loopback
+port in a subprocess, and a fixed number of requests is sent to each route from a small thread pool. Nothing
+leaves 127.0.0.1; the run stops by itself. It prints the server's CPU seconds and the load average per phase.
 """
 
 from __future__ import annotations
