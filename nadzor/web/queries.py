@@ -93,7 +93,8 @@ class Reader:
         }
         self.present = {t for t in ANALYSED_TABLES if t in self.nonempty}
         if self.present & set(WEB_TABLES):
-            built = cur.execute("SELECT value FROM meta WHERE key = 'web_index_processes'").fetchone()
+            built = cur.execute("SELECT value FROM meta WHERE key = 'web_index_processes'").fetchone() \
+                if "meta" in self.tables else None
             if built is None or built[0] != str(cur.execute("SELECT count(*) FROM processes").fetchone()[0]):
                 self.present -= set(WEB_TABLES)
         # The first query with parameters imports numpy inside duckdb (about 0.4 s): pay it here, not in a request.

@@ -16,7 +16,6 @@ def test_search_uses_the_index_and_finds_across_scripts(tmp_path):
 
     from nadzor.store import Store
     from nadzor.web import queries
-    from nadzor.web.prepare import build_web_index
 
     with Store.open(tmp_path / "s.duckdb") as s:
         build_sample_store(s)
@@ -45,7 +44,6 @@ def test_precomputed_org_pages_match_live_queries(tmp_path):
 
     from nadzor.store import Store
     from nadzor.web import queries
-    from nadzor.web.prepare import build_web_index
 
     with Store.open(tmp_path / "s.duckdb") as s:
         build_sample_store(s)
