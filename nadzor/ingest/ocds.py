@@ -4,13 +4,16 @@ and JSON lines of any of these, gzip-compressed or not, from files, folders or s
 How it works, and why:
 1. The file is archived by sha256 first (nadzor.store); everything after reads the archived copy, so every row's
    locator points into bytes we keep. A file already ingested completely is skipped: re-running is safe.
-2. The file is split into units of JSON text with a locator: a line (``L12``) of a JSON-lines file, or an item
-   (``/releases/3``) streamed from a JSON document with ijson, so memory does not grow with the file.
-3. Units are staged in DuckDB in batches and classified in SQL (valid JSON? an object? ocid? compiled?). Plain
-   releases and compiled releases never go back through Python; the rare rest (packages inside lines, OCDS 1.0
-   to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in Python.
-4. New releases are stored (raw JSON kept); every process they touch is rebuilt: ocdsmerge compiles individual
-   releases, and nadzor.normalize.flatten writes the model tables in SQL.
+2. The file is split into units of JSON text with a locator: the lines (``L12``) of a JSON-lines file, split and
+   checked for UTF-8 in Arrow a chunk at a time, or the items (``/releases/3``) streamed from a JSON document with
+   ijson, so memory does not grow with the file.
+3. Units are staged in DuckDB in batches and classified in SQL with one small parse each (valid JSON? an object?
+   ocid? compiled?). Plain releases and compiled releases never go back through Python; the rare rest (packages
+   inside lines, OCDS 1.0 to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in
+   Python.
+4. New releases are stored (raw JSON kept). A process that is one new compiled release is flattened at once from
+   the staged text (nadzor.normalize.flatten, in SQL); every other process they touch is listed as pending and
+   rebuilt afterwards: ocdsmerge compiles individual releases, then the same flattening.
 5. One transaction per file: a kill leaves the store as it was before that file; running again completes it.
 """
 
@@ -427,8 +430,8 @@ def _units_table(units: list[Unit]) -> pa.Table:
 class _Batcher:
     """Collect units (from Python) and line tables (from Arrow) of one or more files into staging batches."""
 
-    def __init__(self, store, report: IngestReport, progress=None):
-        self.store, self.report, self.progress = store, report, progress
+    def __init__(self, store, report: IngestReport, progress=None, *, commit: bool = False):
+        self.store, self.report, self.progress, self.commit = store, report, progress, commit
         self.sources: dict[str, SourceInfo] = {}
         self.units: list[Unit] = []
         self.tables: list[pa.Table] = []
@@ -460,6 +463,11 @@ class _Batcher:
             table = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
             self.tables, self.rows = [], 0
             _stage_batch(self.store, table, self.sources, self.report)
+            if self.commit:
+                # DuckDB frees the batch's temporary tables only at commit: without this, memory grows with
+                # the file. The sources stay 'loading' until their last batch (see Store.discard_incomplete).
+                self.store.con.execute("COMMIT")
+                self.store.con.execute("BEGIN TRANSACTION")
             if self.progress:
                 self.progress("read", self.report.releases, None)
 
@@ -997,36 +1005,47 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
     """
     report = IngestReport()
     files = list(iter_input_files(paths))
+    store.discard_incomplete()
     quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
     i = 0
     while i < len(files):
-        with store.transaction():
-            group_bytes, opened = 0, []
-            batcher = _Batcher(store, report, progress)
-            while i < len(files) and group_bytes < GROUP_BYTES and batcher.rows < BATCH:
-                path = files[i]
-                i += 1
-                if on_file:
-                    on_file(path)
-                data = sys.stdin.buffer.read() if path == "-" else None
-                source, units = _open_file(store, path, report, data)
-                if units is None:
-                    continue
-                opened.append(source)
-                group_bytes += source.size
-                for unit in units:
-                    if isinstance(unit, pa.Table):
-                        batcher.add_table(source, unit)
-                    else:
-                        unit.source = source
-                        batcher.add_unit(unit)
-            batcher.flush()
-            for source in opened:
-                _finish(store, source)
+        try:
+            i = _ingest_group(store, files, i, report, progress, on_file)
+        except BaseException:
+            store.discard_incomplete()  # batches already committed for the file(s) that failed
+            raise
     report.processes_updated = rebuild_processes(
         store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
     report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
     return report
+
+
+def _ingest_group(store, files: list[str], i: int, report: IngestReport, progress, on_file) -> int:
+    """Stage one big file, or small ones up to GROUP_BYTES together; return the index of the next file."""
+    with store.transaction():
+        group_bytes, opened = 0, []
+        batcher = _Batcher(store, report, progress, commit=True)
+        while i < len(files) and group_bytes < GROUP_BYTES and batcher.rows < BATCH:
+            path = files[i]
+            i += 1
+            if on_file:
+                on_file(path)
+            data = sys.stdin.buffer.read() if path == "-" else None
+            source, units = _open_file(store, path, report, data)
+            if units is None:
+                continue
+            opened.append(source)
+            group_bytes += source.size
+            for unit in units:
+                if isinstance(unit, pa.Table):
+                    batcher.add_table(source, unit)
+                else:
+                    unit.source = source
+                    batcher.add_unit(unit)
+        batcher.flush()
+        for source in opened:
+            _finish(store, source)
+    return i
 
 
 def ingest_file(store, path: str, *, progress=None) -> IngestReport:
