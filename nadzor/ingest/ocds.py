@@ -14,7 +14,9 @@ How it works, and why:
 4. New releases are stored (raw JSON kept). A process that is one new compiled release is flattened at once from
    the staged text (nadzor.normalize.flatten, in SQL); every other process they touch is listed as pending and
    rebuilt afterwards: ocdsmerge compiles individual releases, then the same flattening.
-5. One transaction per file: a kill leaves the store as it was before that file; running again completes it.
+5. A file is staged batch by batch (one transaction each, so memory stays bounded) and marked complete with
+   its last batch; what a kill leaves of an unfinished file is removed when the store is next opened, so the
+   store holds complete files only, and running again completes it.
 """
 
 from __future__ import annotations
@@ -994,26 +996,36 @@ def _finish(store, source: SourceInfo) -> None:
 
 # Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
 GROUP_BYTES = 64 << 20
+CHECKPOINT_EVERY = "1GB"  # of write-ahead log while staging
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
     """Ingest files, folders (recursive) and '-' (stdin), then rebuild the processes they touched (and any left
     pending by an interrupted run).
 
-    Files are staged in transactions of one big file or a group of small ones: a kill rolls back the current
-    group only, and the next run skips what was completed and finishes the rest.
+    Files are staged one big file or a group of small ones at a time, each batch in its own transaction, with the
+    sources marked 'loading' until their last batch. After a kill or an error, what the unfinished files left is
+    removed (``Store.discard_incomplete``, run when the store is opened and here), so the store only ever holds
+    complete files; the next run skips what was completed and does the rest.
     """
     report = IngestReport()
     files = list(iter_input_files(paths))
     store.discard_incomplete()
     quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
+    # Batches commit one by one; checkpointing after each (DuckDB's default, at 16 MiB of WAL) rewrites the
+    # tables' last row groups every time and cost more than the staging itself.
+    threshold = store.scalar("SELECT current_setting('checkpoint_threshold')")
+    store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
     i = 0
-    while i < len(files):
-        try:
-            i = _ingest_group(store, files, i, report, progress, on_file)
-        except BaseException:
-            store.discard_incomplete()  # batches already committed for the file(s) that failed
-            raise
+    try:
+        while i < len(files):
+            try:
+                i = _ingest_group(store, files, i, report, progress, on_file)
+            except BaseException:
+                store.discard_incomplete()  # batches already committed for the file(s) that failed
+                raise
+    finally:
+        store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
     report.processes_updated = rebuild_processes(
         store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
     report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before

@@ -1,10 +1,9 @@
 """Flatten compiled releases into the model tables, in SQL (DuckDB), one pass per batch.
 
 Input: a table ``_flat(ocid, source_id, locator, r, compiled, compiled_from, release_count)`` where ``r`` is each
-process's compiled release parsed with ``json_transform(text, STRUCTURE)`` (``flatten_docs`` makes it from
-``_docs(ocid, source_id, locator, doc, compiled, compiled_from, release_count)``; the ingest makes it straight from
-staged text when a process is one compiled release, so the JSON is parsed once). Rows go to temporary copies of
-the tables when the caller asks (``into``), so checks afterwards only look at this batch.
+process's compiled release parsed with ``json_transform(text, STRUCTURE)`` (the ingest makes it straight from the
+staged text when a process is one compiled release, so that JSON is parsed once, and from ocdsmerge's output
+otherwise). Rows go to the tables ``into`` names (temporary copies, so that checks afterwards read only this batch).
 Array elements may carry ``__nz_origin`` ("source_id|pointer", see nadzor.normalize.compile) when the process was
 merged from several releases; otherwise a row's locator is the document's locator plus the element's pointer.
 Values of the wrong JSON type become NULL here; the raw JSON stays in ``releases.data``.
@@ -12,9 +11,7 @@ Values of the wrong JSON type become NULL here; the raw JSON stays in ``releases
 
 from __future__ import annotations
 
-import json
-
-__all__ = ["STRUCTURE", "TABLES", "flatten_docs", "flatten_structs"]
+__all__ = ["STRUCTURE", "TABLES", "flatten_structs"]
 
 TABLES = ["processes", "lots", "items", "parties", "bids", "bid_tenderers", "awards", "award_suppliers", "contracts",
           "amendments", "documents"]
@@ -74,16 +71,6 @@ def _origin(el: str, fallback: str) -> tuple[str, str]:
 def _int(expr: str) -> str:
     # numberOfTenderers must be a whole number; 1.5 or "x" become NULL (and are not counted)
     return f"CASE WHEN {expr} = floor({expr}) THEN CAST({expr} AS BIGINT) END"
-
-
-def flatten_docs(con, into: dict[str, str] | None = None) -> None:
-    """Insert rows for every document in ``_docs`` into processes and the model tables (or the tables ``into``
-    maps their names to)."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _flat AS SELECT ocid, source_id, locator, "
-        f"json_transform(doc, '{json.dumps(STRUCTURE)}') AS r, compiled, compiled_from, release_count FROM _docs"
-    )
-    flatten_structs(con, into)
 
 
 def flatten_structs(con, into: dict[str, str] | None = None) -> None:
