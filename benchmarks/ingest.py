@@ -45,17 +45,26 @@ def run(n: int, workdir: Path) -> dict:
             shutil.rmtree(p)
         else:
             p.unlink()
+    marks: dict[str, float] = {}
+
+    def progress(phase, done, total):  # first call of the rebuild phase ends the staging phase
+        marks.setdefault(phase, time.time())
+
     cpu0 = time.process_time()
     t0 = time.time()
     with Store.open(db) as store:
-        report = ingest_paths(store, [str(data)])
+        report = ingest_paths(store, [str(data)], progress=progress)
+        t_end = time.time()
         processes = store.scalar("SELECT count(*) FROM processes")
     wall = time.time() - t0
     cpu = time.process_time() - cpu0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    staged = marks.get("build", t_end) - t0
+    size = sum(p.stat().st_size for p in workdir.glob(f"bench-{n}.duckdb*") if p.is_file())
     return {"releases": report.releases, "processes": processes, "wall_s": round(wall, 1),
             "releases_per_s": round(report.releases / wall), "cpu_s": round(cpu, 1), "peak_rss_mib": round(rss),
-            "duckdb": duckdb.__version__}
+            "staging_s": round(staged, 1), "rebuild_s": round(t_end - t0 - staged, 1),
+            "store_mib": round(size / 2**20), "loadavg_1m": os.getloadavg()[0], "duckdb": duckdb.__version__}
 
 
 def main(argv: list[str]) -> None:

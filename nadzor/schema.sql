@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS sources (
     origin_url VARCHAR,                 -- where it was downloaded from, when known
     retrieved_at TIMESTAMPTZ,           -- when it was retrieved from its origin, when known
     ingested_at TIMESTAMPTZ,
-    status VARCHAR,                     -- complete (only complete sources are skipped on re-ingest)
+    status VARCHAR,                     -- complete (skipped on re-ingest) or loading (an OCDS file being staged; removed on open if a kill left it)
     n_releases BIGINT,
     n_quarantined BIGINT,
     n_warnings BIGINT

@@ -97,11 +97,46 @@ class Store:
         self.close()
 
     def migrate(self) -> None:
-        """Create missing tables; record the schema version."""
+        """Create missing tables; record the schema version; undo what an interrupted ingest left."""
         self.con.execute(schema_sql())
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
+        self.discard_incomplete()
+
+    def discard_incomplete(self) -> int:
+        """Remove every row of OCDS files whose ingest was interrupted (status 'loading'); return how many files.
+
+        A big file is staged in several transactions (so memory stays bounded), with its source marked 'loading'
+        until the last one. Only one process can open the store for writing, so a 'loading' source seen here was
+        left by a kill: its releases, quarantined items, warnings and the processes built from them go, and the
+        processes it touched that have other releases are listed as pending, to be rebuilt by the next ingest.
+        """
+        gone = [r[0] for r in self.con.execute(
+            "SELECT source_id FROM sources WHERE status = 'loading' AND adapter = 'ocds'").fetchall()]
+        if not gone:
+            return 0
+        with self.transaction():
+            con = self.con
+            con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT unnest(?::VARCHAR[]) AS source_id", [gone])
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE _gone_ocids AS
+                SELECT ocid FROM releases WHERE source_id IN (SELECT source_id FROM _gone)
+                UNION SELECT ocid FROM processes WHERE source_id IN (SELECT source_id FROM _gone)
+            """)
+            for table in ("releases", "quarantine", "warnings", "unfetched_releases"):
+                con.execute(f"DELETE FROM {table} WHERE source_id IN (SELECT source_id FROM _gone)")
+            for table in ["processes", *MODEL_TABLES]:
+                con.execute(f"DELETE FROM {table} WHERE ocid IN (SELECT ocid FROM _gone_ocids)")
+            con.execute("DELETE FROM quarantine WHERE kind = 'value' AND ocid IN (SELECT ocid FROM _gone_ocids)")
+            con.execute("""
+                INSERT INTO pending_processes SELECT DISTINCT ocid FROM releases
+                WHERE ocid IN (SELECT ocid FROM _gone_ocids) AND ocid NOT IN (SELECT ocid FROM pending_processes)
+            """)
+            con.execute("DELETE FROM sources WHERE source_id IN (SELECT source_id FROM _gone)")
+        con.execute("DROP TABLE IF EXISTS _gone")
+        con.execute("DROP TABLE IF EXISTS _gone_ocids")
+        return len(gone)
 
     @contextlib.contextmanager
     def transaction(self):

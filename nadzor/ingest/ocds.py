@@ -4,14 +4,19 @@ and JSON lines of any of these, gzip-compressed or not, from files, folders or s
 How it works, and why:
 1. The file is archived by sha256 first (nadzor.store); everything after reads the archived copy, so every row's
    locator points into bytes we keep. A file already ingested completely is skipped: re-running is safe.
-2. The file is split into units of JSON text with a locator: a line (``L12``) of a JSON-lines file, or an item
-   (``/releases/3``) streamed from a JSON document with ijson, so memory does not grow with the file.
-3. Units are staged in DuckDB in batches and classified in SQL (valid JSON? an object? ocid? compiled?). Plain
-   releases and compiled releases never go back through Python; the rare rest (packages inside lines, OCDS 1.0
-   to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in Python.
-4. New releases are stored (raw JSON kept); every process they touch is rebuilt: ocdsmerge compiles individual
-   releases, and nadzor.normalize.flatten writes the model tables in SQL.
-5. One transaction per file: a kill leaves the store as it was before that file; running again completes it.
+2. The file is split into units of JSON text with a locator: the lines (``L12``) of a JSON-lines file, split and
+   checked for UTF-8 in Arrow a chunk at a time, or the items (``/releases/3``) streamed from a JSON document with
+   ijson, so memory does not grow with the file.
+3. Units are staged in DuckDB in batches and classified in SQL with one small parse each (valid JSON? an object?
+   ocid? compiled?). Plain releases and compiled releases never go back through Python; the rare rest (packages
+   inside lines, OCDS 1.0 to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in
+   Python.
+4. New releases are stored (raw JSON kept). A process that is one new compiled release is flattened at once from
+   the staged text (nadzor.normalize.flatten, in SQL); every other process they touch is listed as pending and
+   rebuilt afterwards: ocdsmerge compiles individual releases, then the same flattening.
+5. A file is staged batch by batch (one transaction each, so memory stays bounded) and marked complete with
+   its last batch; what a kill leaves of an unfinished file is removed when the store is next opened, so the
+   store holds complete files only, and running again completes it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import json
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -27,11 +33,12 @@ from pathlib import Path
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nadzor.exceptions import InputError
 from nadzor.ingest.api import IngestReport, SourceInfo, now
 from nadzor.normalize import compile as compiling
-from nadzor.normalize.flatten import flatten_docs
+from nadzor.normalize.flatten import STRUCTURE, flatten_structs
 from nadzor.store import MODEL_TABLES
 
 __all__ = ["ingest_paths", "ingest_file", "begin_source", "finish_source", "quarantine", "warn",
@@ -210,26 +217,99 @@ def _looks_like_json_lines(path: Path, original_name: str) -> bool:
         return bool(rest.strip())
 
 
-def _iter_lines(path: Path, encoding: str, report: IngestReport, store, source) -> Iterator[Unit]:
+LINE_CHUNK = 16 << 20  # bytes of a JSON-lines file split into lines at a time, in Arrow
+_BLANK = " \t\r\x0b\x0c"  # what bytes.strip() removes besides the newline: a line of only these is skipped
+
+
+def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, store) -> Iterator[pa.Table]:
+    """Yield the non-blank lines of a JSON-lines file as Arrow tables (source_id, locator ``L<n>``, text, hint).
+
+    Lines are split and checked for UTF-8 in Arrow, a chunk at a time. Only a chunk with a line that is not UTF-8
+    goes through Python line by line: such a line is quarantined, or decoded in the file's other encoding (found
+    then, over the whole file) with a warning.
+    """
     f, _ = _open_binary(path)
-    fallback = None if encoding.startswith("utf-8") else encoding
+    first_line = 1
+    rest = b""
     with f:
-        for n, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                if fallback:
-                    text = raw.decode(fallback, errors="replace")
-                    warn(store, source, f"L{n}", f"line {n} is not UTF-8: decoded as {fallback}")
-                    report.warnings += 1
-                else:
-                    quarantine(store, source, f"L{n}", f"line {n}: invalid UTF-8 ({exc.reason} at byte "
-                               f"{exc.start})", raw, kind="line")
-                    report.quarantined += 1
+        while True:
+            chunk = f.read(LINE_CHUNK)
+            if first_line == 1 and not rest and chunk.startswith(codecs.BOM_UTF8):
+                source.encoding = "utf-8-sig"
+            if chunk:
+                data = rest + chunk
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
                     continue
-            yield Unit(f"L{n}", text.rstrip("\r\n"))
+                rest, data = data[cut + 1:], data[:cut]
+            else:
+                data, rest = rest, b""
+                if not data:
+                    break
+            lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+            table = _lines_table(lines, first_line, source, report, store)
+            first_line += len(lines)
+            if table is not None and table.num_rows:
+                yield table
+            if not chunk:
+                break
+
+
+def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store):
+    numbers = pa.array(range(first_line, first_line + len(lines)), pa.int64())
+    try:
+        text = lines.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return _lines_table_python(lines, first_line, source, report, store)
+    keep = pc.greater(pc.binary_length(pc.utf8_trim(text, _BLANK)), 0)
+    text = pc.utf8_rtrim(text.filter(keep), "\r")
+    numbers = numbers.filter(keep)
+    n = len(text)
+    return pa.table([
+        pa.array([source.source_id] * n, pa.string()) if n else pa.array([], pa.string()),
+        pa.array([f"L{i}" for i in numbers.to_pylist()], pa.string()),
+        text,
+        pa.nulls(n, pa.string()),
+    ], schema=_UNIT_SCHEMA)
+
+
+def _lines_table_python(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store):
+    """Lines of a chunk that is not all UTF-8, one by one (as ``bytes.decode`` would)."""
+    if source.encoding in (None, "utf-8", "utf-8-sig"):
+        encoding, confident = _detect_encoding(source.archived_path)
+        if not encoding.startswith("utf-8"):
+            source.encoding = encoding
+            msg = (f"{source.original_path}: not UTF-8; decoded as {encoding}"
+                   + ("" if confident else " (a guess)") + ": check accents in names and titles")
+            warn(store, source, "", msg)
+            report.warnings += 1
+            report.messages.append(msg)
+    fallback = None if source.encoding in (None, "utf-8", "utf-8-sig") else source.encoding
+    locators, texts = [], []
+    for n, raw in enumerate(lines.to_pylist(), start=first_line):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if fallback:
+                text = raw.decode(fallback, errors="replace")
+                warn(store, source, f"L{n}", f"line {n} is not UTF-8: decoded as {fallback}")
+                report.warnings += 1
+            else:
+                quarantine(store, source, f"L{n}", f"line {n}: invalid UTF-8 ({exc.reason} at byte "
+                           f"{exc.start})", raw + b"\n", kind="line")
+                report.quarantined += 1
+                continue
+        locators.append(f"L{n}")
+        texts.append(text.rstrip("\r"))
+    return pa.table([
+        pa.array([source.source_id] * len(texts), pa.string()),
+        pa.array(locators, pa.string()),
+        pa.array(texts, pa.large_string()),
+        pa.nulls(len(texts), pa.string()),
+    ], schema=_UNIT_SCHEMA)
 
 
 def _iter_document(path: Path, encoding: str, source: SourceInfo, report: IngestReport, store) -> Iterator[Unit]:
@@ -333,7 +413,204 @@ def _iter_document(path: Path, encoding: str, source: SourceInfo, report: Ingest
 
 # -- classifying and storing units -----------------------------------------------------------------------------
 
-_SHAPE = '{"ocid":"JSON","id":"JSON","date":"JSON","tag":"JSON"}'
+# What classification reads of each unit (a few top-level fields; the big ones only when present).
+_SHAPE = json.dumps({"ocid": "JSON", "id": "JSON", "date": "VARCHAR", "tag": "JSON", "releases": "JSON",
+                     "records": "JSON", "compiledRelease": "JSON"})
+_UNIT_SCHEMA = pa.schema([("source_id", pa.string()), ("locator", pa.string()), ("text", pa.large_string()),
+                          ("hint", pa.string())])
+
+
+def _units_table(units: list[Unit]) -> pa.Table:
+    return pa.table([
+        pa.array([u.source.source_id for u in units], pa.string()),
+        pa.array([u.locator for u in units], pa.string()),
+        pa.array([u.text for u in units], pa.large_string()),
+        pa.array([u.version_hint for u in units], pa.string()),
+    ], schema=_UNIT_SCHEMA)
+
+
+class _Batcher:
+    """Collect units (from Python) and line tables (from Arrow) of one or more files into staging batches."""
+
+    def __init__(self, store, report: IngestReport, progress=None, *, commit: bool = False):
+        self.store, self.report, self.progress, self.commit = store, report, progress, commit
+        self.sources: dict[str, SourceInfo] = {}
+        self.units: list[Unit] = []
+        self.tables: list[pa.Table] = []
+        self.rows = 0
+
+    def add_unit(self, unit: Unit) -> None:
+        self.sources[unit.source.source_id] = unit.source
+        self.units.append(unit)
+        self.rows += 1
+        if self.rows >= BATCH:
+            self.flush()
+
+    def add_table(self, source: SourceInfo, table: pa.Table) -> None:
+        self.sources[source.source_id] = source
+        self._pack()
+        self.tables.append(table)
+        self.rows += table.num_rows
+        if self.rows >= BATCH:
+            self.flush()
+
+    def _pack(self) -> None:
+        if self.units:
+            self.tables.append(_units_table(self.units))
+            self.units = []
+
+    def flush(self) -> None:
+        self._pack()
+        if self.tables:
+            table = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
+            self.tables, self.rows = [], 0
+            _stage_batch(self.store, table, self.sources, self.report)
+            if self.commit:
+                # DuckDB frees the batch's temporary tables only at commit: without this, memory grows with
+                # the file. The sources stay 'loading' until their last batch (see Store.discard_incomplete).
+                self.store.con.execute("COMMIT")
+                self.store.con.execute("BEGIN TRANSACTION")
+            if self.progress:
+                self.progress("read", self.report.releases, None)
+
+
+def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report: IngestReport) -> None:
+    """Classify a batch of units (from one or more files) in SQL, hand the odd ones to Python, store releases,
+    and flatten the processes that are one new compiled release (the others wait in pending_processes)."""
+    con = store.con
+    con.register("_units_arrow", units.append_column("seq", pa.array(range(units.num_rows), pa.int64())))
+    # One parse per unit: TRY() gives NULL for text that is not valid JSON (explained later in Python). ``kind``
+    # is NULL for what SQL cannot decide: not an object, packages and records, OCDS 1.0, versioned releases.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _c AS
+        SELECT seq, source_id, locator, text, hint, r,
+            CASE
+                WHEN r IS NULL OR ltrim(text)[1] <> '{{' THEN NULL
+                WHEN json_type(r.ocid) IS DISTINCT FROM 'VARCHAR' OR length(r.ocid->>'$') = 0 THEN NULL
+                WHEN r.releases IS NOT NULL OR r.records IS NOT NULL OR r.compiledRelease IS NOT NULL THEN NULL
+                WHEN json_type(r.tag) = 'ARRAY' AND list_contains(r.tag->>'$[*]', 'compiled') THEN 'compiled'
+                WHEN json_type(r.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND length(r.id->>'$') > 0
+                     AND coalesce(hint, '') <> '1.0'
+                     AND (coalesce(hint, '') = '1.1' OR list_contains(json_keys(text), 'parties')
+                          OR NOT list_has_any(json_keys(text), ['buyer', 'tender', 'awards'])) THEN 'release'
+            END AS kind,
+            CAST(NULL AS VARCHAR) AS upgraded_from
+        FROM (SELECT seq, source_id, locator, text, hint,
+                     try(json_transform(text, '{_SHAPE}')) AS r FROM _units_arrow)
+    """)
+    con.unregister("_units_arrow")
+    _expand_slow(store, sources, report)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _keys AS
+        SELECT *, CASE kind WHEN 'release' THEN 'release:' || ocid || ':' || release_id
+                            ELSE kind || ':' || ocid || ':' || substr(content_hash, 1, 16) END AS release_key
+        FROM (
+            SELECT seq, source_id, locator, kind, upgraded_from, r.ocid->>'$' AS ocid,
+                   CASE WHEN json_type(r.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN r.id->>'$' END AS release_id,
+                   r.date AS date,
+                   CASE WHEN json_type(r.tag) = 'ARRAY'
+                        THEN list_transform(CAST(r.tag->'$[*]' AS VARCHAR[]), x -> trim(x, '"')) END AS tag,
+                   md5(text) AS content_hash
+            FROM _c WHERE kind IS NOT NULL
+        )
+    """)
+    # Same key: identical content is a duplicate; different content is quarantined (the first one stays).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _judged AS
+        SELECT n.*, r.content_hash AS old_hash, r.source_id AS old_source, r.locator AS old_locator,
+               row_number() OVER (PARTITION BY n.release_key ORDER BY n.seq) AS nth,
+               first_value(n.content_hash) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_hash,
+               first_value(n.locator) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_locator,
+               first_value(n.source_id) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_source
+        FROM _keys n LEFT JOIN releases r USING (release_key)
+    """)
+    conflicts = con.execute("""
+        SELECT j.source_id, j.locator, j.ocid, j.release_id, c.text, j.old_locator, j.old_source, j.first_locator,
+               j.first_source
+        FROM _judged j JOIN _c c USING (seq)
+        WHERE (j.old_hash IS NOT NULL AND j.old_hash <> j.content_hash) OR (j.nth > 1 AND j.first_hash <> j.content_hash)
+        ORDER BY j.seq
+    """).fetchall()
+    for source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source in conflicts:
+        if _same_content(store, text, ocid, release_id, old_locator, old_source):
+            report.duplicates += 1
+            continue
+        earlier_source = old_source if old_locator is not None else first_source
+        earlier_locator = old_locator if old_locator is not None else first_locator
+        path = store.scalar("SELECT original_path FROM sources WHERE source_id = ?", [earlier_source])
+        quarantine(store, sources[source_id], locator,
+                   f"{locator or '(whole document)'}: release id '{release_id}' of {ocid} was already ingested "
+                   f"from {path} at {earlier_locator or '(whole document)'} with different content; the first one "
+                   "is kept", text, ocid=ocid, kind="conflict")
+        report.quarantined += 1
+    report.duplicates += con.execute("""
+        SELECT count(*) FROM _judged
+        WHERE old_hash = content_hash OR (nth > 1 AND first_hash = content_hash AND old_hash IS NULL)
+    """).fetchone()[0]
+    # A process that is one new compiled release (no other release of its ocid, before or in this batch) is
+    # flattened now from the parsed struct; any other touched process waits for rebuild_processes.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _direct AS
+        WITH fresh AS (SELECT * FROM _judged WHERE old_hash IS NULL AND nth = 1)
+        SELECT seq, release_key FROM fresh
+        WHERE kind = 'compiled'
+          AND ocid NOT IN (SELECT ocid FROM fresh GROUP BY ocid HAVING count(*) > 1)
+          AND ocid NOT IN (SELECT ocid FROM releases WHERE ocid IN (SELECT ocid FROM fresh))
+          AND ocid NOT IN (SELECT ocid FROM pending_processes)
+    """)
+    inserted = con.execute("""
+        INSERT INTO releases
+        SELECT j.release_key, j.ocid, j.release_id, j.kind, j.date, j.tag, j.content_hash, c.text, j.upgraded_from,
+               j.source_id, j.locator
+        FROM _judged j JOIN _c c USING (seq) WHERE j.old_hash IS NULL AND j.nth = 1
+    """).fetchone()[0]
+    report.releases += inserted
+    con.execute("""
+        INSERT INTO pending_processes SELECT DISTINCT ocid FROM _judged WHERE old_hash IS NULL AND nth = 1
+        AND seq NOT IN (SELECT seq FROM _direct) AND ocid NOT IN (SELECT ocid FROM pending_processes)
+    """)
+    if con.execute("SELECT count(*) FROM _direct").fetchone()[0]:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _flat AS
+            SELECT c.r.ocid->>'$' AS ocid, c.source_id, c.locator, json_transform(c.text, '{_FLAT_STRUCTURE}') AS r,
+                   CAST(NULL AS VARCHAR) AS compiled, d.release_key AS compiled_from, 1 AS release_count
+            FROM _c c JOIN _direct d USING (seq)
+        """)
+        _store_flat(store)
+    for t in ("_c", "_keys", "_judged", "_direct", "_flat"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _expand_slow(store, sources: dict[str, SourceInfo], report: IngestReport) -> None:
+    """Run the units SQL could not classify through Python and add what they hold to ``_c``."""
+    con = store.con
+    slow = con.execute("SELECT source_id, locator, text, hint FROM _c WHERE kind IS NULL ORDER BY seq").fetchall()
+    if not slow:
+        return
+    goods: list[tuple[str, _Good]] = []
+    for source_id, locator, text, hint in slow:
+        source = sources[source_id]
+        goods.extend((source_id, g) for g in _expand_python(store, source, Unit(locator, text, hint, source),
+                                                            report))
+    con.execute("DELETE FROM _c WHERE kind IS NULL")
+    if not goods:
+        return
+    slow_tbl = pa.table({
+        "source_id": pa.array([sid for sid, _ in goods], pa.string()),
+        "locator": pa.array([g.locator for _, g in goods], pa.string()),
+        "kind": pa.array([g.kind for _, g in goods], pa.string()),
+        "text": pa.array([g.text for _, g in goods], pa.large_string()),
+        "upgraded_from": pa.array([g.upgraded_from for _, g in goods], pa.string()),
+        "seq": pa.array(range(1_000_000_000, 1_000_000_000 + len(goods)), pa.int64()),
+    })
+    con.register("_slow_arrow", slow_tbl)
+    con.execute(f"""
+        INSERT INTO _c
+        SELECT seq, source_id, locator, text, NULL, json_transform(text, '{_SHAPE}'), kind, upgraded_from
+        FROM _slow_arrow
+    """)
+    con.unregister("_slow_arrow")
+
 
 
 @dataclass
@@ -457,141 +734,14 @@ def _expand_record(store, source, locator, rec, version, report) -> list[_Good]:
     return out
 
 
-def _stage_batch(store, units: list[Unit], report: IngestReport) -> None:
-    """Classify a batch of units (from one or more files) in SQL, hand the odd ones to Python, store releases."""
-    con = store.con
-    sources = {u.source.source_id: u.source for u in units}
-    tbl = pa.table({
-        "seq": pa.array(range(len(units)), pa.int64()),
-        "source_id": pa.array([u.source.source_id for u in units], pa.string()),
-        "locator": pa.array([u.locator for u in units], pa.string()),
-        "text": pa.array([u.text for u in units], pa.string()),
-        "hint": pa.array([u.version_hint for u in units], pa.string()),
-    })
-    con.register("_units_arrow", tbl)
-    # One pass: TRY() gives NULL keys for text that is not valid JSON (explained later in Python).
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _c AS
-        SELECT seq, source_id, locator, text, hint, ltrim(text)[1] = '{{' AS is_object,
-               try(json_keys(text)) AS keys, try(json_transform(text, '{_SHAPE}')) AS s
-        FROM _units_arrow
-    """)
-    con.unregister("_units_arrow")
-    # Rows SQL can decide: plain releases (1.1) and compiled releases with a string ocid.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _fast AS
-        SELECT seq, source_id, locator, text, s.ocid->>'$' AS ocid,
-               CASE WHEN json_type(s.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN s.id->>'$' END AS release_id,
-               s.date->>'$' AS date,
-               CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END AS tagj,
-               CASE WHEN json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled')
-                    THEN 'compiled' ELSE 'release' END AS kind
-        FROM _c
-        WHERE is_object AND keys IS NOT NULL AND json_type(s.ocid) = 'VARCHAR' AND length(s.ocid->>'$') > 0
-          AND NOT list_has_any(keys, ['releases', 'records', 'compiledRelease'])
-          AND (
-                (json_type(s.tag) = 'ARRAY' AND list_contains(s.tag->>'$[*]', 'compiled'))
-             OR (json_type(s.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND length(s.id->>'$') > 0
-                 AND coalesce(hint, '') <> '1.0'
-                 AND (list_contains(keys, 'parties') OR coalesce(hint, '') = '1.1'
-                      OR NOT list_has_any(keys, ['buyer', 'tender', 'awards'])))
-          )
-    """)
-    slow = con.execute("""
-        SELECT seq, source_id, locator, text, hint FROM _c WHERE seq NOT IN (SELECT seq FROM _fast) ORDER BY seq
-    """).fetchall()
-    goods: list[tuple[str, _Good]] = []
-    for _seq, source_id, locator, text, hint in slow:
-        source = sources[source_id]
-        goods.extend((source_id, g) for g in _expand_python(store, source, Unit(locator, text, hint, source),
-                                                            report))
-    if goods:
-        slow_tbl = pa.table({
-            "source_id": [sid for sid, _ in goods], "locator": [g.locator for _, g in goods],
-            "kind": [g.kind for _, g in goods], "text": [g.text for _, g in goods],
-            "upgraded_from": [g.upgraded_from for _, g in goods],
-        })
-        con.register("_slow_arrow", slow_tbl)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _slow AS
-            SELECT source_id, locator, kind, text, upgraded_from, json_transform(text, '{_SHAPE}') AS s
-            FROM _slow_arrow
-        """)
-        con.unregister("_slow_arrow")
-        slow_select = """
-            UNION ALL
-            SELECT 1000000000 + row_number() OVER () AS seq, source_id, locator, text, s.ocid->>'$', s.id->>'$',
-                   s.date->>'$', CASE WHEN json_type(s.tag) = 'ARRAY' THEN CAST(s.tag->'$[*]' AS VARCHAR[]) END,
-                   kind, upgraded_from
-            FROM _slow
-        """
-    else:
-        slow_select = ""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _new AS
-        SELECT *, CASE kind WHEN 'release' THEN 'release:' || ocid || ':' || release_id
-                            ELSE kind || ':' || ocid || ':' || substr(content_hash, 1, 16) END AS release_key
-        FROM (
-            SELECT seq, source_id, locator, text, ocid, release_id, date,
-                   list_transform(tagj, x -> trim(x, '"')) AS tag, kind, upgraded_from,
-                   md5(text) AS content_hash
-            FROM (SELECT seq, source_id, locator, text, ocid, release_id, date, tagj, kind, NULL AS upgraded_from
-                  FROM _fast {slow_select})
-        )
-    """)
-    # Same key: identical content is a duplicate; different content is quarantined (the first one stays).
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _judged AS
-        SELECT n.*, r.content_hash AS old_hash, r.source_id AS old_source, r.locator AS old_locator,
-               row_number() OVER (PARTITION BY n.release_key ORDER BY n.seq) AS nth,
-               first_value(n.content_hash) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_hash,
-               first_value(n.locator) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_locator,
-               first_value(n.source_id) OVER (PARTITION BY n.release_key ORDER BY n.seq) AS first_source
-        FROM _new n LEFT JOIN releases r USING (release_key)
-    """)
-    conflicts = con.execute("""
-        SELECT source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source
-        FROM _judged
-        WHERE (old_hash IS NOT NULL AND old_hash <> content_hash) OR (nth > 1 AND first_hash <> content_hash)
-    """).fetchall()
-    for source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source in conflicts:
-        if _same_content(store, text, ocid, release_id, old_locator, old_source):
-            report.duplicates += 1
-            continue
-        earlier_source = old_source if old_locator is not None else first_source
-        earlier_locator = old_locator if old_locator is not None else first_locator
-        path = store.scalar("SELECT original_path FROM sources WHERE source_id = ?", [earlier_source])
-        quarantine(store, sources[source_id], locator,
-                   f"{locator or '(whole document)'}: release id '{release_id}' of {ocid} was already ingested "
-                   f"from {path} at {earlier_locator or '(whole document)'} with different content; the first one "
-                   "is kept", text, ocid=ocid, kind="conflict")
-        report.quarantined += 1
-    report.duplicates += con.execute("""
-        SELECT count(*) FROM _judged
-        WHERE old_hash = content_hash OR (nth > 1 AND first_hash = content_hash AND old_hash IS NULL)
-    """).fetchone()[0]
-    inserted = con.execute("""
-        INSERT INTO releases
-        SELECT release_key, ocid, release_id, kind, date, tag, content_hash, text, upgraded_from, source_id, locator
-        FROM _judged WHERE old_hash IS NULL AND nth = 1
-    """).fetchone()[0]
-    report.releases += inserted
-    con.execute("""
-        INSERT INTO pending_processes SELECT DISTINCT ocid FROM _judged WHERE old_hash IS NULL AND nth = 1
-        AND ocid NOT IN (SELECT ocid FROM pending_processes)
-    """)
-    for t in ("_u", "_c", "_fast", "_new", "_judged", "_slow"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
-
-
 def _same_content(store, text, ocid, release_id, old_locator, old_source) -> bool:
     """Decide a hash conflict by comparing parsed JSON: key order, spacing and 1 vs 1.0 do not make content
     differ."""
     old = store.scalar("SELECT data FROM releases WHERE ocid = ? AND release_id = ? AND kind = 'release'",
                        [ocid, release_id]) if old_locator is not None else None
     if old is None:
-        old = store.scalar("SELECT text FROM _new WHERE ocid = ? AND release_id = ? ORDER BY seq LIMIT 1",
-                           [ocid, release_id])
+        old = store.scalar("SELECT c.text FROM _keys k JOIN _c c USING (seq) WHERE k.ocid = ? AND k.release_id = ? "
+                           "ORDER BY k.seq LIMIT 1", [ocid, release_id])
     return old is not None and orjson.loads(old) == orjson.loads(text)  # 1 == 1.0, key order ignored
 
 
@@ -600,15 +750,11 @@ def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, obj
     """Store (locator, parsed JSON) pairs from an adapter and (unless ``rebuild`` is False) rebuild the processes
     they touch; without rebuild they stay listed in pending_processes for ``rebuild_processes``."""
     report = IngestReport()
-    batch: list[Unit] = []
+    batcher = _Batcher(store, report)
     for locator, obj in docs:
         text = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
-        batch.append(Unit(locator, text, "1.1", source))
-        if len(batch) >= BATCH:
-            _stage_batch(store, batch, report)
-            batch = []
-    if batch:
-        _stage_batch(store, batch, report)
+        batcher.add_unit(Unit(locator, text, "1.1", source))
+    batcher.flush()
     if rebuild:
         report.processes_updated += rebuild_processes(store, own_transactions=False)
     return report
@@ -648,36 +794,41 @@ def rebuild_processes(store, *, own_transactions: bool = True, progress=None) ->
 def _rebuild_chunk(store) -> None:
     con = store.con
     con.execute("CREATE OR REPLACE TEMP TABLE _docs (ocid VARCHAR, source_id VARCHAR, locator VARCHAR, doc VARCHAR,"
-                " compiled VARCHAR, compiled_from VARCHAR)")
+                " compiled VARCHAR, compiled_from VARCHAR, release_count INTEGER)")
     # Processes with only compiled releases: the newest one is used as is (no copy of its JSON).
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE _counts AS
+        SELECT ocid, count(*) AS n FROM releases SEMI JOIN _chunk USING (ocid) GROUP BY ocid
+    """)
+    con.execute("""
         INSERT INTO _docs
-        SELECT ocid, source_id, locator, data, NULL, release_key FROM (
+        SELECT q.ocid, source_id, locator, data, NULL, release_key, k.n FROM (
             SELECT r.*, row_number() OVER (PARTITION BY r.ocid ORDER BY r.date DESC NULLS LAST,
                                            r.release_key DESC) AS rn
             FROM releases r SEMI JOIN _chunk c ON r.ocid = c.ocid
             WHERE r.kind = 'compiled'
               AND r.ocid NOT IN (SELECT ocid FROM releases WHERE kind = 'release' AND ocid IN (SELECT ocid FROM _chunk))
-        ) WHERE rn = 1
+        ) q JOIN _counts k ON q.ocid = k.ocid WHERE rn = 1
     """)
     # Processes with individual releases: merged with ocdsmerge; versioned-only ones: their last values.
     rows = con.execute("""
-        SELECT r.ocid, r.kind, r.data, r.source_id, r.locator, r.release_key FROM releases r
-        SEMI JOIN _chunk c ON r.ocid = c.ocid
+        SELECT r.ocid, r.kind, r.data, r.source_id, r.locator, r.release_key, k.n
+        FROM releases r JOIN _counts k ON r.ocid = k.ocid
         WHERE r.kind = 'release' OR (r.kind = 'versioned' AND r.ocid NOT IN (
             SELECT ocid FROM releases WHERE kind IN ('release', 'compiled') AND ocid IN (SELECT ocid FROM _chunk)))
         ORDER BY r.ocid, r.date NULLS FIRST, r.release_key
     """).fetchall()
     merged = []
     by_ocid: dict[str, list] = {}
-    for ocid, kind, data, source_id, locator, key in rows:
-        by_ocid.setdefault(ocid, []).append((kind, orjson.loads(data), source_id, locator, key))
+    for ocid, kind, data, source_id, locator, key, n in rows:
+        by_ocid.setdefault(ocid, []).append((kind, orjson.loads(data), source_id, locator, key, n))
     for ocid, rels in by_ocid.items():
+        count = rels[0][5]
         if rels[0][0] == "versioned":
-            kind, data, source_id, locator, key = rels[-1]
+            kind, data, source_id, locator, key, _n = rels[-1]
             compiled = compiling.versioned_to_compiled(data)
             merged.append((ocid, source_id, locator, orjson.dumps(compiled).decode(),
-                           orjson.dumps(compiled).decode(), key))
+                           orjson.dumps(compiled).decode(), key, count))
             continue
         releases = [r[1] for r in rels]
         with warnings.catch_warnings(record=True) as caught:
@@ -690,21 +841,36 @@ def _rebuild_chunk(store) -> None:
         clean = orjson.dumps(compiled).decode()
         annotated = compiling.annotate_origins(compiled, [(r[1], r[2], r[3]) for r in sorted(
             rels, key=lambda r: (r[1].get("date") or ""))])
-        merged.append((ocid, latest[2], latest[3], orjson.dumps(annotated).decode(), clean, "merged"))
+        merged.append((ocid, latest[2], latest[3], orjson.dumps(annotated).decode(), clean, "merged", count))
     if merged:
-        con.executemany("INSERT INTO _docs VALUES (?, ?, ?, ?, ?, ?)", merged)
+        con.executemany("INSERT INTO _docs VALUES (?, ?, ?, ?, ?, ?, ?)", merged)
     for table in ["processes", *MODEL_TABLES]:
         con.execute(f"DELETE FROM {table} WHERE ocid IN (SELECT ocid FROM _chunk)")
     con.execute("DELETE FROM quarantine WHERE kind = 'value' AND ocid IN (SELECT ocid FROM _chunk)")
-    flatten_docs(con)
-    con.execute("""
-        UPDATE processes p SET compiled = d.compiled, compiled_from = d.compiled_from,
-            release_count = (SELECT count(*) FROM releases r WHERE r.ocid = p.ocid)
-        FROM _docs d WHERE p.ocid = d.ocid
-    """)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _flat AS SELECT ocid, source_id, locator, "
+                f"json_transform(doc, '{_FLAT_STRUCTURE}') AS r, compiled, compiled_from, release_count FROM _docs")
+    _store_flat(store)
+    for t in ("_docs", "_flat", "_counts"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+_FLAT_STRUCTURE = json.dumps(STRUCTURE)
+
+
+def _store_flat(store) -> None:
+    """Flatten ``_flat`` into temporary copies of the model tables, total and check values there (so the
+    checks only read this batch), then append them to the store."""
+    con = store.con
+    # tables with values to check or total go through a batch copy; the others are appended directly
+    tables = {t for t, _c, _p in _AMOUNT_COLUMNS + _DATE_COLUMNS} | {"awards", "contracts"}
+    for t in tables:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{t} AS FROM {t} LIMIT 0")
+    flatten_structs(con, {t: f"_m_{t}" for t in tables})
     _summarise_values(con)
     _check_values(store)
-    for t in ("_docs", "_flat", "_awards", "_contracts", "_bids", "_bids2", "_awards2"):
+    for t in tables:
+        con.execute(f"INSERT INTO {t} FROM _m_{t}")
+    for t in (*(f"_m_{t}" for t in tables), "_awards", "_contracts", "_bids", "_bids2", "_awards2"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -712,12 +878,11 @@ def _summarise_values(con) -> None:
     """Award and contract totals per process, in the currency most of its values use."""
     for kind, table, status_ok in (("award", "awards", "('active')"), ("contract", "contracts", "('active', 'terminated')")):
         con.execute(f"""
-            UPDATE processes p SET {kind}_value_amount = t.amount, {kind}_value_currency = t.currency
+            UPDATE _m_processes p SET {kind}_value_amount = t.amount, {kind}_value_currency = t.currency
             FROM (
                 SELECT ocid, arg_max(currency, n) AS currency, arg_max(amount, n) AS amount FROM (
                     SELECT ocid, value_currency AS currency, sum(value_amount) AS amount, count(*) AS n
-                    FROM {table} WHERE ocid IN (SELECT ocid FROM _chunk) AND value_amount IS NOT NULL
-                      AND (status IS NULL OR status IN {status_ok})
+                    FROM _m_{table} WHERE value_amount IS NOT NULL AND (status IS NULL OR status IN {status_ok})
                     GROUP BY ocid, value_currency)
                 GROUP BY ocid
             ) t WHERE p.ocid = t.ocid
@@ -759,13 +924,13 @@ def _check_values(store) -> None:
                    coalesce(s.original_path, '') || ' ' || t.locator || '{p}: {reason}: '
                        || CAST(t.{c} AS VARCHAR) || ' (the value is not used; the release is kept)',
                    CAST(t.{c} AS VARCHAR), now(), t.ocid, 'value'
-                FROM {table} t SEMI JOIN _chunk k ON t.ocid = k.ocid LEFT JOIN sources s ON s.source_id = t.source_id
+                FROM _m_{table} t LEFT JOIN sources s ON s.source_id = t.source_id
                 WHERE t.{c} IS NOT NULL AND ({cond})"""
             for c, p, cond, reason in cols)
         con.execute(f"INSERT INTO quarantine {selects}")
         sets = ", ".join(f"{c} = CASE WHEN {cond} THEN NULL ELSE {c} END" for c, p, cond, reason in cols)
         where = " OR ".join(f"({c} IS NOT NULL AND ({cond}))" for c, p, cond, reason in cols)
-        con.execute(f"UPDATE {table} SET {sets} WHERE ocid IN (SELECT ocid FROM _chunk) AND ({where})")
+        con.execute(f"UPDATE _m_{table} SET {sets} WHERE {where}")
 
 
 # -- files and folders -----------------------------------------------------------------------------------------
@@ -788,13 +953,24 @@ def iter_input_files(paths: Iterable[str]) -> Iterator[str]:
 
 
 def _open_file(store, path: str, report: IngestReport, data: bytes | None = None):
-    """Archive and register one file; return (source, units) or (source, None) when it was ingested before."""
+    """Archive and register one file; return (source, units) or (source, None) when it was ingested before.
+
+    ``units`` yields Arrow tables of lines for a JSON-lines file, Unit objects for a JSON document."""
     source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data)
     if source.already_complete:
         report.sources_skipped += 1
         return source, None
     report.sources += 1
     archived = source.archived_path
+    f, gzipped = _open_binary(archived)
+    f.close()
+    jsonl = _looks_like_json_lines(archived, source.original_path)
+    source.media_type = "application/gzip" if gzipped else ("application/x-ndjson" if jsonl else "application/json")
+    if jsonl:
+        # UTF-8 is checked line by line while reading; another encoding is looked for only if a line is not UTF-8.
+        source.format = "json_lines"
+        source.encoding = "utf-8"
+        return source, _iter_line_tables(archived, source, report, store)
     encoding, confident = _detect_encoding(archived)
     source.encoding = encoding
     if not encoding.startswith("utf-8"):
@@ -803,16 +979,7 @@ def _open_file(store, path: str, report: IngestReport, data: bytes | None = None
         warn(store, source, "", msg)
         report.warnings += 1
         report.messages.append(msg)
-    f, gzipped = _open_binary(archived)
-    f.close()
-    jsonl = _looks_like_json_lines(archived, source.original_path)
-    source.media_type = "application/gzip" if gzipped else ("application/x-ndjson" if jsonl else "application/json")
-    if jsonl:
-        source.format = "json_lines"
-        units = _iter_lines(archived, encoding, report, store, source)
-    else:
-        units = _iter_document(archived, encoding, source, report, store)
-    return source, units
+    return source, _iter_document(archived, encoding, source, report, store)
 
 
 def _finish(store, source: SourceInfo) -> None:
@@ -829,49 +996,68 @@ def _finish(store, source: SourceInfo) -> None:
 
 # Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
 GROUP_BYTES = 64 << 20
+CHECKPOINT_EVERY = "1GB"  # of write-ahead log while staging
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
     """Ingest files, folders (recursive) and '-' (stdin), then rebuild the processes they touched (and any left
     pending by an interrupted run).
 
-    Files are staged in transactions of one big file or a group of small ones: a kill rolls back the current
-    group only, and the next run skips what was completed and finishes the rest.
+    Files are staged one big file or a group of small ones at a time, each batch in its own transaction, with the
+    sources marked 'loading' until their last batch. After a kill or an error, what the unfinished files left is
+    removed (``Store.discard_incomplete``, run when the store is opened and here), so the store only ever holds
+    complete files; the next run skips what was completed and does the rest.
     """
     report = IngestReport()
     files = list(iter_input_files(paths))
+    store.discard_incomplete()
     quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
+    # Batches commit one by one; checkpointing after each (DuckDB's default, at 16 MiB of WAL) rewrites the
+    # tables' last row groups every time and cost more than the staging itself.
+    threshold = store.scalar("SELECT current_setting('checkpoint_threshold')")
+    store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
     i = 0
-    while i < len(files):
-        with store.transaction():
-            group_bytes, batch, opened = 0, [], []
-            while i < len(files) and group_bytes < GROUP_BYTES and len(batch) < BATCH:
-                path = files[i]
-                i += 1
-                if on_file:
-                    on_file(path)
-                data = sys.stdin.buffer.read() if path == "-" else None
-                source, units = _open_file(store, path, report, data)
-                if units is None:
-                    continue
-                opened.append(source)
-                group_bytes += source.size
-                for unit in units:
-                    unit.source = source
-                    batch.append(unit)
-                    if len(batch) >= BATCH:
-                        _stage_batch(store, batch, report)
-                        batch = []
-                        if progress:
-                            progress("read", report.releases, None)
-            if batch:
-                _stage_batch(store, batch, report)
-            for source in opened:
-                _finish(store, source)
+    try:
+        while i < len(files):
+            try:
+                i = _ingest_group(store, files, i, report, progress, on_file)
+            except BaseException:
+                store.discard_incomplete()  # batches already committed for the file(s) that failed
+                raise
+    finally:
+        store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
     report.processes_updated = rebuild_processes(
         store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
     report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
     return report
+
+
+def _ingest_group(store, files: list[str], i: int, report: IngestReport, progress, on_file) -> int:
+    """Stage one big file, or small ones up to GROUP_BYTES together; return the index of the next file."""
+    with store.transaction():
+        group_bytes, opened = 0, []
+        batcher = _Batcher(store, report, progress, commit=True)
+        while i < len(files) and group_bytes < GROUP_BYTES and batcher.rows < BATCH:
+            path = files[i]
+            i += 1
+            if on_file:
+                on_file(path)
+            data = sys.stdin.buffer.read() if path == "-" else None
+            source, units = _open_file(store, path, report, data)
+            if units is None:
+                continue
+            opened.append(source)
+            group_bytes += source.size
+            for unit in units:
+                if isinstance(unit, pa.Table):
+                    batcher.add_table(source, unit)
+                else:
+                    unit.source = source
+                    batcher.add_unit(unit)
+        batcher.flush()
+        for source in opened:
+            _finish(store, source)
+    return i
 
 
 def ingest_file(store, path: str, *, progress=None) -> IngestReport:

@@ -1,6 +1,9 @@
 """Flatten compiled releases into the model tables, in SQL (DuckDB), one pass per batch.
 
-Input: a table ``_docs(ocid, source_id, locator, doc)`` holding each process's compiled release (JSON text).
+Input: a table ``_flat(ocid, source_id, locator, r, compiled, compiled_from, release_count)`` where ``r`` is each
+process's compiled release parsed with ``json_transform(text, STRUCTURE)`` (the ingest makes it straight from the
+staged text when a process is one compiled release, so that JSON is parsed once, and from ocdsmerge's output
+otherwise). Rows go to the tables ``into`` names (temporary copies, so that checks afterwards read only this batch).
 Array elements may carry ``__nz_origin`` ("source_id|pointer", see nadzor.normalize.compile) when the process was
 merged from several releases; otherwise a row's locator is the document's locator plus the element's pointer.
 Values of the wrong JSON type become NULL here; the raw JSON stays in ``releases.data``.
@@ -8,9 +11,10 @@ Values of the wrong JSON type become NULL here; the raw JSON stays in ``releases
 
 from __future__ import annotations
 
-import json
+__all__ = ["STRUCTURE", "TABLES", "flatten_structs"]
 
-__all__ = ["STRUCTURE", "flatten_docs"]
+TABLES = ["processes", "lots", "items", "parties", "bids", "bid_tenderers", "awards", "award_suppliers", "contracts",
+          "amendments", "documents"]
 
 _S = "VARCHAR"
 _VALUE = {"amount": "DOUBLE", "currency": _S}
@@ -69,12 +73,10 @@ def _int(expr: str) -> str:
     return f"CASE WHEN {expr} = floor({expr}) THEN CAST({expr} AS BIGINT) END"
 
 
-def flatten_docs(con) -> None:
-    """Insert rows for every document in ``_docs`` into processes and the model tables."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _flat AS SELECT ocid, source_id, locator, "
-        f"json_transform(doc, '{json.dumps(STRUCTURE)}') AS r FROM _docs"
-    )
+def flatten_structs(con, into: dict[str, str] | None = None) -> None:
+    """Insert rows for every parsed compiled release in ``_flat`` into processes and the model tables (or the
+    tables ``into`` maps their names to)."""
+    into = {t: (into or {}).get(t, t) for t in TABLES}
     # Elements with their index (1-based from generate_subscripts; pointers are 0-based).
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _awards AS
@@ -96,11 +98,12 @@ def flatten_docs(con) -> None:
 
     # processes ------------------------------------------------------------------------------------------------
     con.execute(f"""
-        INSERT INTO processes (ocid, date, title, description, status, buyer_id, buyer_name, procuring_entity_id,
+        INSERT INTO {into['processes']} (ocid, compiled, compiled_from, release_count, date, title, description,
+            status, buyer_id, buyer_name, procuring_entity_id,
             procuring_entity_name, procurement_method, procurement_method_details, main_procurement_category,
             tender_value_amount, tender_value_currency, tender_start, tender_end, number_of_tenderers, language,
             source_id, locator)
-        SELECT d.ocid, r.date, r.tender.title, r.tender.description, r.tender.status, r.buyer.id, r.buyer.name,
+        SELECT d.ocid, d.compiled, d.compiled_from, d.release_count, r.date, r.tender.title, r.tender.description, r.tender.status, r.buyer.id, r.buyer.name,
             r.tender.procuringEntity.id, r.tender.procuringEntity.name, r.tender.procurementMethod,
             r.tender.procurementMethodDetails, r.tender.mainProcurementCategory, r.tender.value.amount,
             r.tender.value.currency, r.tender.tenderPeriod.startDate, r.tender.tenderPeriod.endDate,
@@ -111,7 +114,7 @@ def flatten_docs(con) -> None:
     # parties --------------------------------------------------------------------------------------------------
     src, loc = _origin("p", "d.locator || '/parties/' || i")
     con.execute(f"""
-        INSERT INTO parties
+        INSERT INTO {into['parties']}
         SELECT ocid, p.id, p.name, p.identifier.scheme, p.identifier.id, p.identifier.legalName,
             CASE WHEN len(p.additionalIdentifiers) > 0 THEN to_json(p.additionalIdentifiers) END, p.roles, p.address.streetAddress, p.address.locality, p.address.region,
             p.address.postalCode, p.address.countryName, {src}, {loc}
@@ -122,7 +125,7 @@ def flatten_docs(con) -> None:
     # lots -----------------------------------------------------------------------------------------------------
     src, loc = _origin("l", "d.locator || '/tender/lots/' || i")
     con.execute(f"""
-        INSERT INTO lots
+        INSERT INTO {into['lots']}
         SELECT ocid, l.id, l.title, l.description, l.status, l.value.amount, l.value.currency, {src}, {loc}
         FROM (SELECT d.ocid, d.source_id, d.locator, unnest(d.r.tender.lots) AS l,
                      generate_subscripts(d.r.tender.lots, 1) - 1 AS i FROM _flat d
@@ -140,20 +143,20 @@ def flatten_docs(con) -> None:
                 coalesce(split_part({el}.__nz_origin, '|', 2), {base_loc})
         """
 
-    con.execute("INSERT INTO items " + item_select("tender", "NULL", "it", "d.source_id",
-                                                   "d.locator || '/tender/items/' || j") + """
+    con.execute(f"INSERT INTO {into['items']} " + item_select("tender", "NULL", "it", "d.source_id",
+                                                    "d.locator || '/tender/items/' || j") + """
         FROM (SELECT d.ocid, d.source_id, d.locator, unnest(d.r.tender.items) AS it,
                      generate_subscripts(d.r.tender.items, 1) - 1 AS j FROM _flat d
               WHERE len(d.r.tender.items) > 0) d
     """)
-    con.execute("""
-        INSERT INTO items (ocid, origin, parent_id, item_id, description, source_id, locator)
+    con.execute(f"""
+        INSERT INTO {into['items']} (ocid, origin, parent_id, item_id, description, source_id, locator)
         SELECT ocid, 'lot', lot_id, lot_id, concat_ws(' - ', title, description), source_id, locator
-        FROM lots WHERE ocid IN (SELECT ocid FROM _docs) AND (title IS NOT NULL OR description IS NOT NULL)
+        FROM {into['lots']} WHERE ocid IN (SELECT ocid FROM _flat) AND (title IS NOT NULL OR description IS NOT NULL)
     """)
     for table, alias, origin in (("_awards", "a", "award"), ("_contracts", "c", "contract")):
         parent_src, parent_loc = _origin(alias, f"d.locator || '/{table[1:]}/' || d.i")
-        con.execute("INSERT INTO items " + item_select(
+        con.execute(f"INSERT INTO {into['items']} " + item_select(
             origin, f"d.{alias}.id", "it", "d.psrc", "d.ploc || '/items/' || j") + f"""
             FROM (SELECT d.ocid, d.{alias}, {parent_src} AS psrc, {parent_loc} AS ploc,
                          unnest(d.{alias}.items) AS it, generate_subscripts(d.{alias}.items, 1) - 1 AS j
@@ -166,12 +169,12 @@ def flatten_docs(con) -> None:
         CREATE OR REPLACE TEMP TABLE _bids2 AS
         SELECT d.ocid, d.b, d.i, {src} AS src, {loc} AS loc FROM _bids d
     """)
-    con.execute("""
-        INSERT INTO bids SELECT ocid, b.id, i, b.status, b.date, b.value.amount, b.value.currency, b.relatedLots,
+    con.execute(f"""
+        INSERT INTO {into['bids']} SELECT ocid, b.id, i, b.status, b.date, b.value.amount, b.value.currency, b.relatedLots,
             src, loc FROM _bids2
     """)
-    con.execute("""
-        INSERT INTO bid_tenderers
+    con.execute(f"""
+        INSERT INTO {into['bid_tenderers']}
         SELECT ocid, b.id, i, t.id, t.name, src, loc || '/tenderers/' || k
         FROM (SELECT ocid, b, i, src, loc, unnest(b.tenderers) AS t, generate_subscripts(b.tenderers, 1) - 1 AS k
               FROM _bids2 WHERE len(b.tenderers) > 0)
@@ -184,15 +187,15 @@ def flatten_docs(con) -> None:
         SELECT d.ocid, d.a, d.i, {src} AS src, {loc} AS loc FROM _awards d
     """)
     con.execute(f"""
-        INSERT INTO awards SELECT ocid, a.id, i, a.title, a.status, a.date, a.value.amount, a.value.currency,
+        INSERT INTO {into['awards']} SELECT ocid, a.id, i, a.title, a.status, a.date, a.value.amount, a.value.currency,
             a.relatedLots,
             CASE WHEN a.relatedBids IS NOT NULL AND len(a.relatedBids) > 0 THEN a.relatedBids
                  WHEN a.relatedBid IS NOT NULL THEN [a.relatedBid] END,
             {_int('a.numberOfTenderers')}, src, loc
         FROM _awards2
     """)
-    con.execute("""
-        INSERT INTO award_suppliers
+    con.execute(f"""
+        INSERT INTO {into['award_suppliers']}
         SELECT ocid, a.id, i, s.id, s.name, src, loc || '/suppliers/' || k
         FROM (SELECT ocid, a, i, src, loc, unnest(a.suppliers) AS s, generate_subscripts(a.suppliers, 1) - 1 AS k
               FROM _awards2 WHERE len(a.suppliers) > 0)
@@ -201,7 +204,7 @@ def flatten_docs(con) -> None:
     # contracts ------------------------------------------------------------------------------------------------
     src, loc = _origin("c", "d.locator || '/contracts/' || d.i")
     con.execute(f"""
-        INSERT INTO contracts SELECT d.ocid, c.id, c.awardID, c.title, c.status, c.period.startDate,
+        INSERT INTO {into['contracts']} SELECT d.ocid, c.id, c.awardID, c.title, c.status, c.period.startDate,
             c.period.endDate, c.dateSigned, c.value.amount, c.value.currency, {src}, {loc}
         FROM _contracts d
     """)
@@ -210,10 +213,10 @@ def flatten_docs(con) -> None:
     amend_el = "x.id, x.date, x.rationale, x.description, x.amendsReleaseID, x.releaseID"
     doc_el = "x.id, x.documentType, x.title, x.description, x.url, x.format, x.language, x.datePublished"
     for kind in ("tender", "award", "contract"):
-        _children_rows(con, kind, "amendments", amend_el, "amendments")
+        _children_rows(con, kind, "amendments", amend_el, into["amendments"])
     for kind, column in (("planning", "documents"), ("tender", "documents"), ("award", "documents"),
                          ("contract", "documents"), ("implementation", "implementation.documents")):
-        _children_rows(con, kind, column, doc_el, "documents")
+        _children_rows(con, kind, column, doc_el, into["documents"])
 
 
 def _children_rows(con, kind: str, column: str, select_el: str, target: str) -> None:

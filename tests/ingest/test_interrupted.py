@@ -54,3 +54,51 @@ def test_kill_during_ingest_then_rerun_completes(tmp_path, delay):
     with Store.open(db, read_only=True) as s:
         assert counts(s) == expected
         assert s.scalar("SELECT count(*) FROM pending_processes") == 0
+
+
+def test_failure_after_some_committed_batches_leaves_nothing_of_the_file(tmp_path, monkeypatch):
+    from nadzor.ingest import ocds
+
+    data = tmp_path / "big.jsonl"
+    _big_file(data, 50)
+    monkeypatch.setattr(ocds, "BATCH", 20)  # three batches; the first two are committed on their own
+    monkeypatch.setattr(ocds, "LINE_CHUNK", 2000)
+    real = ocds._stage_batch
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ocds, "_stage_batch", failing)
+    db = tmp_path / "t.duckdb"
+    with Store.open(db) as s:
+        with pytest.raises(RuntimeError):
+            ocds.ingest_paths(s, [str(data)])
+        assert counts(s)["releases"] == 0 and counts(s)["processes"] == 0 and counts(s)["sources"] == 0
+    monkeypatch.setattr(ocds, "_stage_batch", real)
+    with Store.open(db) as s:
+        ocds.ingest_paths(s, [str(data)])
+        assert counts(s)["releases"] == 50 and counts(s)["processes"] == 50
+
+
+def test_store_opened_after_a_kill_between_batches_discards_the_partial_file(tmp_path, monkeypatch):
+    from nadzor.ingest import ocds
+
+    data = tmp_path / "big.jsonl"
+    _big_file(data, 50)
+    monkeypatch.setattr(ocds, "BATCH", 20)
+    db = tmp_path / "t.duckdb"
+    with Store.open(db) as s:
+        ocds.ingest_paths(s, [str(data)])
+        expected = counts(s)
+        # what a kill after two committed batches leaves: the source still 'loading', some rows stored
+        s.con.execute("UPDATE sources SET status = 'loading'")
+        s.con.execute("DELETE FROM releases WHERE ocid >= 'ocds-k-40'")
+    with Store.open(db) as s:
+        assert counts(s)["releases"] == 0 and counts(s)["processes"] == 0 and counts(s)["items"] == 0
+        ocds.ingest_paths(s, [str(data)])
+        assert counts(s) == expected
+        assert s.scalar("SELECT count(*) FROM pending_processes") == 0
