@@ -1,4 +1,4 @@
-"""Normalise text for matching: Cyrillic -> Latin, diacritics folded, lower case, punctuation -> space.
+"""Normalise text for matching: the shared fold (``nadzor.text``), punctuation -> space, spans kept.
 
 The normalised text can differ in length from the original (``љ`` -> ``lj``, ``đ`` -> ``dj``), so
 ``Normalized.to_original`` maps a span of the normalised text back to the original text, which is what
@@ -8,52 +8,22 @@ the user sees and what evidence stores.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
-import cyrtranslit
+from nadzor.text import FOLD_TABLE, TABLE_RANGES
 
 __all__ = ["Normalized", "normalize", "normalize_text", "TABLE"]
 
-# Letters cyrtranslit maps differently per language, or that the Serbian table lacks; Macedonian and
-# Bulgarian are needed for Macedonian tenders and the Bulgarian CPV labels.
-_SPECIAL = {
-    "đ": "dj", "ð": "d", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i", "þ": "th",
-    "ѓ": "gj", "ќ": "kj", "ѕ": "dz", "џ": "dz", "ђ": "dj", "ћ": "c", "љ": "lj", "њ": "nj", "ј": "j",
-    "щ": "sht", "ъ": "a", "ь": "", "ю": "yu", "я": "ya", "й": "y", "ы": "y", "э": "e", "ё": "e",
-    "є": "ye", "ї": "yi", "і": "i", "ґ": "g", "х": "h", "ц": "c", "ч": "c", "ш": "s", "ж": "z",
-}
-
-
-def _fold_latin(s: str) -> str:
-    out = []
-    for c in unicodedata.normalize("NFKD", s):
-        if unicodedata.combining(c):
-            continue
-        out.append(_SPECIAL.get(c, c))
-    return "".join(out)
-
 
 def _build_table() -> dict[int, str]:
-    sr = cyrtranslit.mapping.TRANSLIT_DICT["sr"]["tolatin"]
+    """The shared fold (``nadzor.text``), with every character that is not a letter or digit made a space."""
     table: dict[int, str] = {}
-    ranges = [range(0x0000, 0x0530), range(0x1E00, 0x1F00), range(0x2000, 0x2070), range(0x3000, 0x3004)]
-    for r in ranges:
+    for r in TABLE_RANGES:
         for cp in r:
             ch = chr(cp)
-            low = ch.lower()
-            if len(low) != 1:
-                low = ch
-            if low in _SPECIAL:
-                out = _SPECIAL[low]
-            elif 0x400 <= cp < 0x530:
-                out = _fold_latin(sr.get(low, low))
-            else:
-                out = _fold_latin(low)
-            if not out:
-                out = ""
-            elif not all(c.isalnum() for c in out):
+            out = FOLD_TABLE.get(cp, ch)
+            if out and not all(c.isalnum() for c in out):
                 out = " "
             if out != ch:
                 table[cp] = out

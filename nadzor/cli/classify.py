@@ -41,14 +41,25 @@ def text_command(
 
 
 @classify_app.command("store")
-def store_command(ctx: typer.Context):
+def store_command(
+    ctx: typer.Context,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
     """Classify every process in the store (the same step `nadzor analyze` runs) and print a summary."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from nadzor.classify import classify_store
+    from nadzor.cli import err_console
     from nadzor.cli.output import print_json
 
     store = ctx.obj.store()
     try:
-        print_json(classify_store(store))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, disable=quiet, transient=True) as bar:
+            task = bar.add_task("processes classified", total=None)
+            summary = classify_store(store, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                     total=total))
+        print_json(summary)
     finally:
         store.close()
 

@@ -8,13 +8,14 @@ Serbian names come in Latin and Cyrillic, with or without diacritics, with legal
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import cyrtranslit
 from rapidfuzz.distance import OSA, Levenshtein
+
+from nadzor.text import fold as shared_fold
 
 __all__ = ["NormalisedName", "fold", "normalise", "phonetic", "distinctive", "GENERIC_WORDS", "LEGAL_FORMS",
            "CITIES"]
@@ -59,23 +60,21 @@ def _load_cities() -> frozenset[str]:
 
 CITIES = _load_cities()
 
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-_SIGNS = re.compile(r"[ьъЬЪ]")
+# Russian letters Serbian lacks, spelt the Russian way ("Щит" -> "shhit", "Сергей" -> "sergej") before the
+# shared fold (which spells them the Bulgarian way): keeps the keys and entity ids of Russian names stable.
+_RUSSIAN = str.maketrans({c: ("" if c in "ьъЬЪ" else latin)
+                          for c, latin in cyrtranslit.mapping.TRANSLIT_DICT["ru"]["tolatin"].items()
+                          if c not in cyrtranslit.mapping.TRANSLIT_DICT["sr"]["tolatin"]})
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _QUOTES = re.compile(r"[\"'“”„‘’«»`]")
 
 
 def fold(text: str) -> str:
-    """Transliterate Cyrillic to Latin, lower-case, fold diacritics (đ -> dj), replace punctuation by spaces."""
+    """Fold a name for matching: ``nadzor.text.fold``, then quotes dropped and punctuation made spaces."""
     if not text:
         return ""
-    latin = cyrtranslit.to_latin(text, "sr") if _CYRILLIC.search(text) else text
-    if _CYRILLIC.search(latin):  # letters Serbian does not have (Russian, Ukrainian, Bulgarian names)
-        latin = cyrtranslit.to_latin(_SIGNS.sub("", latin), "ru")
-    latin = latin.lower().replace("đ", "dj").replace("ß", "ss")
-    latin = unicodedata.normalize("NFKD", latin)
-    latin = "".join(c for c in latin if not unicodedata.combining(c))
+    latin = shared_fold(text.translate(_RUSSIAN) if not text.isascii() else text)
     latin = _QUOTES.sub("", latin)
     latin = _PUNCT.sub(" ", latin)
     return _SPACES.sub(" ", latin).strip()

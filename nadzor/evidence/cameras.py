@@ -19,7 +19,8 @@ from pathlib import Path
 import orjson
 
 from nadzor.exceptions import InputError
-from nadzor.ingest.values import decode_bytes, fold, parse_int
+from nadzor.ingest.values import decode_bytes, parse_int
+from nadzor.text import fold
 from nadzor.evidence.municipalities import district_names, match_municipality
 
 __all__ = ["CAMERA_TERMS", "read_camera_file", "ingest_cameras", "load_population", "add_camera_count",

@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from nadzor.exceptions import InputError, NotFoundError
-from nadzor.ingest.values import fold
+from nadzor.text import fold
 
 __all__ = ["extract_text", "add_document", "add_documents", "list_documents", "search_documents", "get_document"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from nadzor.ingest.values import fold
+from nadzor.text import fold
 
 __all__ = ["Municipality", "municipalities", "match_municipality", "district_names"]
 

@@ -16,7 +16,8 @@ import orjson
 from nadzor.adapters.metadata import AdapterMetadata
 from nadzor.ingest.conversion import Conversion
 from nadzor.ingest.table import find_header, read_table
-from nadzor.ingest.values import fold, parse_bool, parse_date, parse_int, parse_number
+from nadzor.ingest.values import parse_bool, parse_date, parse_int, parse_number
+from nadzor.text import fold
 
 __all__ = ["convert_table", "parse_items"]
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nadzor.exceptions import InputError
-from nadzor.ingest.values import decode_bytes, fold
+from nadzor.ingest.values import decode_bytes
+from nadzor.text import fold
 
 __all__ = ["RawTable", "Header", "read_table", "find_header"]
 

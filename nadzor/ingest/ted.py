@@ -194,6 +194,24 @@ class _Base:
             party["roles"].append(role)
         return {"id": party["id"], "name": name}
 
+    def finish(self, el, release: dict, tender: dict, awards: list, contracts: list, statistics) -> Conversion:
+        """Attach the results to the release (a sole award's tenderer count is the tender's), drop empty fields,
+        and add the release with the path of ``el`` as its locator."""
+        if awards:
+            release["awards"] = awards
+            counted = [a for a in awards if a.get("numberOfTenderers") is not None]
+            if len(awards) == 1 and counted:
+                tender["numberOfTenderers"] = counted[0]["numberOfTenderers"]
+        if contracts:
+            release["contracts"] = contracts
+        if statistics:
+            release["bids"] = {"statistics": statistics}
+        release["tender"] = {k: v for k, v in tender.items() if v not in (None, [], {})}
+        release["parties"] = list(self.parties.values())
+        release = {k: v for k, v in release.items() if v not in (None, [], {})}
+        self.conv.releases.append((self.xpath(el), release))
+        return self.conv
+
 
 class _TedXml(_Base):
     """TED-XML R2.0.9: the original-language form section (CATEGORY="ORIGINAL")."""
@@ -256,21 +274,7 @@ class _TedXml(_Base):
             previous = proc.findtext("NOTICE_NUMBER_OJ")
             if previous:
                 release["tedPreviousNotice"] = previous.strip()
-        awards, contracts, statistics = self.awards(form, release)
-        if awards:
-            release["awards"] = awards
-            with_count = [a for a in awards if a.get("numberOfTenderers") is not None]
-            if len(awards) == 1 and with_count:
-                tender["numberOfTenderers"] = with_count[0]["numberOfTenderers"]
-        if contracts:
-            release["contracts"] = contracts
-        if statistics:
-            release["bids"] = {"statistics": statistics}
-        release["tender"] = {k: v for k, v in tender.items() if v not in (None, [], {})}
-        release["parties"] = list(self.parties.values())
-        release = {k: v for k, v in release.items() if v not in (None, [], {})}
-        self.conv.releases.append((self.xpath(form), release))
-        return self.conv
+        return self.finish(form, release, tender, *self.awards(form, release))
 
     def org(self, addr_el, role) -> dict:
         name = _text(addr_el.find("OFFICIALNAME")) or "(name not given)"
@@ -456,22 +460,10 @@ class _Eforms(_Base):
                 item.pop("relatedLot", None)
         if items:
             tender["items"] = items
+        results = ([], [], None)
         if ext is not None and ext.find("NoticeResult") is not None:
-            awards, contracts, statistics = self.results(ext.find("NoticeResult"), "lots" in tender)
-            if awards:
-                release["awards"] = awards
-                counted = [a for a in awards if a.get("numberOfTenderers") is not None]
-                if len(awards) == 1 and counted:
-                    tender["numberOfTenderers"] = counted[0]["numberOfTenderers"]
-            if contracts:
-                release["contracts"] = contracts
-            if statistics:
-                release["bids"] = {"statistics": statistics}
-        release["tender"] = {k: v for k, v in tender.items() if v not in (None, [], {})}
-        release["parties"] = list(self.parties.values())
-        release = {k: v for k, v in release.items() if v not in (None, [], {})}
-        self.conv.releases.append((self.xpath(root), release))
-        return self.conv
+            results = self.results(ext.find("NoticeResult"), "lots" in tender)
+        return self.finish(root, release, tender, *results)
 
     @staticmethod
     def lang_text(elements, lang_code):

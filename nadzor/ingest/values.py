@@ -1,5 +1,6 @@
 """Parse the messy values of national exports and hand-made tables: numbers written as ``1.234.567,89``,
-dates as ``dd.mm.yyyy``, yes/no in three languages, text in two scripts.
+dates as ``dd.mm.yyyy``, yes/no in three languages, text in two scripts (``fold`` is the shared
+``nadzor.text.fold``, kept here for the readers that import it from this module).
 
 Every parser returns the value or raises ``ValueError`` with a reason a journalist can read; the caller turns
 that into a quarantine record with file, row and column.
@@ -8,23 +9,13 @@ that into a quarantine record with file, row and column.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
+
+from nadzor.text import fold
 
 __all__ = ["parse_number", "parse_int", "parse_date", "parse_bool", "fold", "decode_bytes"]
 
 _CURRENCY_WORDS = re.compile(r"(?i)\b(?:rsd|dinara|din|eur|km|bam|mkd|den|lek|hrk|kn|usd)\b\.?|[€$]")
-
-
-def fold(text: str) -> str:
-    """Fold text for matching: Cyrillic to Latin, no diacritics, lower case, single spaces (đ -> dj)."""
-    import cyrtranslit
-
-    text = cyrtranslit.to_latin(str(text), "sr")
-    text = text.replace("đ", "dj").replace("Đ", "Dj")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def parse_number(value, *, decimal: str = ",") -> float | None:

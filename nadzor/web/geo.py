@@ -1,9 +1,9 @@
 """Place buyers in Serbia's districts (okruzi) by the municipality named in the buyer's name or address.
 
 A buyer such as "Grad Niš", "Gradska uprava grada Niša" or "Општина Ариље" names its municipality; the bundled
-municipality list (``nadzor/evidence/geo/serbia_municipalities.csv``, both scripts) maps that to a district, and the bundled Natural
-Earth polygons (``data/districts.geojson``) draw it. A buyer that names no municipality is left unplaced, never
-guessed from anything else.
+municipality list (``nadzor/evidence/geo/serbia_municipalities.csv``, both scripts) maps that to a district, and
+the bundled Natural Earth polygons (``nadzor/evidence/geo/serbia_districts.geojson``, lightened for the page when
+first loaded) draw it. A buyer that names no municipality is left unplaced, never guessed from anything else.
 """
 
 from __future__ import annotations
@@ -18,14 +18,30 @@ from nadzor.web.text import tokens
 __all__ = ["districts_geojson", "district_of", "district_names"]
 
 
-def _data(name: str):
-    return resources.files("nadzor.web").joinpath("data", name)
+# Coordinates rounded to 4 decimals (about 10 m) are plenty for a district map and make the page's JSON a third.
+_DECIMALS = 4
+
+
+def _rounded(coords):
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(v, _DECIMALS) for v in coords]
+    return [_rounded(c) for c in coords]
 
 
 @lru_cache(maxsize=1)
 def districts_geojson() -> dict:
-    """Return the bundled district polygons (a GeoJSON FeatureCollection; property ``name``)."""
-    return json.loads(_data("districts.geojson").read_text(encoding="utf-8"))
+    """Return the bundled district polygons (a GeoJSON FeatureCollection; properties ``name``, ``adm1_code``,
+    ``code_hasc``), lightened for the map from the evidence stage's copy (``nadzor/evidence/geo/SOURCES.md``)."""
+    text = resources.files("nadzor.evidence.geo").joinpath("serbia_districts.geojson").read_text(encoding="utf-8")
+    features = []
+    for f in json.loads(text)["features"]:
+        p = f["properties"]
+        features.append({
+            "type": "Feature",
+            "properties": {"name": p["NAME_2"], "adm1_code": p["adm1_code"], "code_hasc": p["code_hasc"]},
+            "geometry": {"type": f["geometry"]["type"], "coordinates": _rounded(f["geometry"]["coordinates"])},
+        })
+    return {"type": "FeatureCollection", "features": features}
 
 
 def district_names() -> list[str]:

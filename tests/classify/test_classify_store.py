@@ -137,3 +137,20 @@ def test_linked_document_text_is_classified_with_its_span(store):
     assert ev[0]["field"] == "archived_documents/abc123/text"
     assert ev[0]["source_id"] == "abc123" and ev[0]["locator"] == "specifikacija.pdf"
     assert ev[0]["matched"] == "prepoznavanjem lica"
+
+
+def test_classify_store_in_batches_writes_the_same_rows_and_reports_progress(filled, monkeypatch):
+    import nadzor.classify.store as module
+
+    filled.con.execute("INSERT INTO document_links (sha256, ocid) VALUES ('orphan', 'ocds-z-9')")
+    filled.con.execute("INSERT INTO archived_documents (sha256, filename, text) VALUES ('orphan', 'x.pdf', 'kamere')")
+    query = "SELECT * EXCLUDE (classified_at) FROM classifications ORDER BY ocid"
+    evidence = "SELECT * FROM classification_evidence ORDER BY ALL"
+    whole = classify_store(filled)
+    expected = filled.rows(query), filled.rows(evidence)
+    monkeypatch.setattr(module, "_BATCH", 1)
+    monkeypatch.setattr(module, "_CHUNK", 2)
+    calls = []
+    assert classify_store(filled, progress=lambda done, total: calls.append((done, total))) == whole
+    assert (filled.rows(query), filled.rows(evidence)) == expected
+    assert calls[:2] == [(0, 3), (1, 3)] and calls[-1] == (3, 3)  # a document linked to no process makes no process

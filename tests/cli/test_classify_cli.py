@@ -29,3 +29,11 @@ def test_classify_capabilities_lists_the_ten_fixed_ids():
     rows = run("classify", "capabilities", "--format", "jsonl")
     assert [r["id"] for r in rows][:2] == ["video_surveillance", "facial_recognition"] and len(rows) == 10
     assert all(r["terms"] > 0 for r in rows)
+
+
+def test_classify_store_prints_the_summary_with_or_without_a_progress_bar(tmp_path):
+    db = str(tmp_path / "s.duckdb")
+    for extra in ([], ["--quiet"]):
+        out = subprocess.run([sys.executable, "-m", "nadzor", "--db", db, "classify", "store", *extra],
+                             capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout)["processes"] == 0

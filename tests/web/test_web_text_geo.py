@@ -28,3 +28,20 @@ def test_every_municipality_district_has_a_polygon():
     with resources.files("nadzor.evidence.geo").joinpath("serbia_municipalities.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             assert row["OkrugNazivLat"].removesuffix(" okrug") in names
+
+
+def test_map_polygons_are_the_evidence_polygons_lightened():
+    import json
+    from importlib import resources
+
+    from nadzor.web.geo import districts_geojson
+
+    text = resources.files("nadzor.evidence.geo").joinpath("serbia_districts.geojson").read_text(encoding="utf-8")
+    full = json.loads(text)["features"]
+    light = districts_geojson()["features"]
+    assert [f["properties"] for f in light] == [
+        {"name": f["properties"]["NAME_2"], "adm1_code": f["properties"]["adm1_code"],
+         "code_hasc": f["properties"]["code_hasc"]} for f in full]
+    ring, full_ring = light[0]["geometry"]["coordinates"][0], full[0]["geometry"]["coordinates"][0]
+    assert len(ring) == len(full_ring)
+    assert all(abs(a - b) <= 0.00005 for p, q in zip(ring, full_ring) for a, b in zip(p, q))
