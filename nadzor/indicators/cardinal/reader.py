@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +31,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,25 @@ _EXTENDED_COLUMNS = {
 
 EXTENDED_TABLES = ("bid_ids", "bid_lots", "award_related_bids", "award_lots")
 
+_KEY_BID = {"pid": "BIGINT", "bid_idx": "BIGINT"}
+_KEY_AWARD = {"pid": "BIGINT", "award_idx": "BIGINT"}
+# Column types of every flat table (DuckDB names), as the reader creates them.
+SCHEMAS = {
+    "processes": {"pid": "BIGINT", "ocid": "VARCHAR", "tender_status": "VARCHAR", "pm": "VARCHAR", "pmd": "VARCHAR",
+                  "nt_one": "BOOLEAN", "start_us": "BIGINT", "end_us": "BIGINT", "end_date": "VARCHAR",
+                  "buyer_id": "VARCHAR", "pe_id": "VARCHAR", "has_awards": "BOOLEAN", "has_details": "BOOLEAN"},
+    "bids": {**_KEY_BID, "status": "VARCHAR", "date": "VARCHAR", "amount": "DOUBLE", "currency": "VARCHAR",
+             "has_tenderers": "BOOLEAN", "n_tenderers": "BIGINT"},
+    "bid_tenderers": {**_KEY_BID, "tenderer_id": "VARCHAR"},
+    "awards": {**_KEY_AWARD, "status": "VARCHAR", "has_suppliers": "BOOLEAN", "n_suppliers": "BIGINT"},
+    "award_suppliers": {**_KEY_AWARD, "supplier_id": "VARCHAR"},
+    "award_items": {**_KEY_AWARD, "classification_id": "VARCHAR"},
+    "bid_ids": {**_KEY_BID, "bid_id": "VARCHAR"},
+    "bid_lots": {**_KEY_BID, "lot_id": "VARCHAR"},
+    "award_related_bids": {**_KEY_AWARD, "bid_id": "VARCHAR"},
+    "award_lots": {**_KEY_AWARD, "lot_id": "VARCHAR"},
+}
+
 
 def _columns_sql(columns=None) -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in (columns or _COLUMNS).items()) + "}"
@@ -139,16 +161,15 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     does. Raises InputError if the file cannot be opened. ``extended`` also reads bid ids, lots and awards'
     related bids (tables ``bid_ids``, ``bid_lots``, ``award_related_bids``, ``award_lots``);
     ``party_identifiers`` replaces organisation ids by ``scheme-id`` of the matching party's identifier.
-    The tables live in a compressed in-memory database (``nz``), made the connection's default.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
-    con = con or duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        _bound_memory(con)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    # Compressed in-memory tables take about a tenth of the memory of plain ones (dictionary, FSST, bitpacking).
-    con.execute("ATTACH IF NOT EXISTS ':memory:' AS nz (COMPRESS); USE nz")
     if os.path.getsize(p) == 0:
         _empty(con)
         return FlatTables(con, 0)
@@ -156,7 +177,7 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     src = str(p).replace("'", "''")
     con.execute(f"CREATE OR REPLACE TEMP TABLE nz_raw AS {_compact_select(src, extended, party_identifiers)}")
     con.execute(
-        """CREATE OR REPLACE TABLE processes AS SELECT
+        """CREATE OR REPLACE TEMP TABLE processes AS SELECT
             rowid AS pid, ocid, tender_status, pm, pmd, nt_one,
             nz_rfc3339_us(start_date) AS start_us, nz_rfc3339_us(end_date) AS end_us, end_date,
             buyer_id, pe_id, awards IS NOT NULL AS has_awards, bids IS NOT NULL AS has_details
@@ -168,13 +189,13 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
         FROM nz_raw WHERE ocid IS NOT NULL AND bids IS NOT NULL"""
     )
     con.execute(
-        """CREATE OR REPLACE TABLE bids AS SELECT pid, bid_idx,
+        """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
             b.status AS status, b.date AS date, b.amount AS amount, b.currency AS currency,
             b.tenderers IS NOT NULL AS has_tenderers, CAST(coalesce(len(b.tenderers), 0) AS BIGINT) AS n_tenderers
         FROM nz_bids"""
     )
     con.execute(
-        """CREATE OR REPLACE TABLE bid_tenderers AS
+        """CREATE OR REPLACE TEMP TABLE bid_tenderers AS
         SELECT pid, bid_idx, unnest(b.tenderers) AS tenderer_id FROM nz_bids WHERE b.tenderers IS NOT NULL"""
     )
     con.execute(
@@ -183,16 +204,16 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
         FROM nz_raw WHERE ocid IS NOT NULL AND awards IS NOT NULL"""
     )
     con.execute(
-        """CREATE OR REPLACE TABLE awards AS SELECT pid, award_idx, a.status AS status,
+        """CREATE OR REPLACE TEMP TABLE awards AS SELECT pid, award_idx, a.status AS status,
             a.suppliers IS NOT NULL AS has_suppliers, CAST(coalesce(len(a.suppliers), 0) AS BIGINT) AS n_suppliers
         FROM nz_awards"""
     )
     con.execute(
-        """CREATE OR REPLACE TABLE award_suppliers AS
+        """CREATE OR REPLACE TEMP TABLE award_suppliers AS
         SELECT pid, award_idx, unnest(a.suppliers) AS supplier_id FROM nz_awards WHERE a.suppliers IS NOT NULL"""
     )
     con.execute(
-        """CREATE OR REPLACE TABLE award_items AS
+        """CREATE OR REPLACE TEMP TABLE award_items AS
         SELECT pid, award_idx, unnest(a.items) AS classification_id FROM nz_awards WHERE a.items IS NOT NULL"""
     )
     if extended or party_identifiers:
@@ -203,18 +224,27 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     if warn and unparsed:
         # Rare: only then re-read the file in Python to name the invalid lines, as Cardinal warns per line.
         warn_invalid_lines(p)
-    con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw; CHECKPOINT nz")
+    con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw")
     return FlatTables(con, rows)
+
+
+def _bound_memory(con) -> None:
+    # The flat tables of 1M releases are larger than Cardinal's whole footprint (752 MiB): bound DuckDB's memory
+    # so that it spills table blocks to a temporary directory instead of growing (NADZOR_MEMORY_LIMIT overrides).
+    limit = os.environ.get("NADZOR_MEMORY_LIMIT", "512MB")
+    spill = tempfile.mkdtemp(prefix="nadzor-indicators-")
+    weakref.finalize(con, shutil.rmtree, spill, True)
+    con.execute(f"SET memory_limit = '{limit}'; SET temp_directory = '{spill}'")
 
 
 def _extended(con) -> None:
     con.execute(
-        """CREATE OR REPLACE TABLE bid_ids AS SELECT pid, bid_idx, b.id AS bid_id FROM nz_bids;
-        CREATE OR REPLACE TABLE bid_lots AS SELECT pid, bid_idx, unnest(b.lots) AS lot_id
+        """CREATE OR REPLACE TEMP TABLE bid_ids AS SELECT pid, bid_idx, b.id AS bid_id FROM nz_bids;
+        CREATE OR REPLACE TEMP TABLE bid_lots AS SELECT pid, bid_idx, unnest(b.lots) AS lot_id
             FROM nz_bids WHERE b.lots IS NOT NULL;
-        CREATE OR REPLACE TABLE award_related_bids AS SELECT DISTINCT pid, award_idx, bid_id FROM (
+        CREATE OR REPLACE TEMP TABLE award_related_bids AS SELECT DISTINCT pid, award_idx, bid_id FROM (
             SELECT pid, award_idx, unnest(a.related_bids) AS bid_id FROM nz_awards);
-        CREATE OR REPLACE TABLE award_lots AS SELECT pid, award_idx, unnest(a.lots) AS lot_id
+        CREATE OR REPLACE TEMP TABLE award_lots AS SELECT pid, award_idx, unnest(a.lots) AS lot_id
             FROM nz_awards WHERE a.lots IS NOT NULL;"""
     )
 
@@ -239,22 +269,10 @@ def _apply_party_identifiers(con) -> None:
 
 
 def _empty(con) -> None:
-    con.execute(
-        """CREATE OR REPLACE TABLE processes (pid BIGINT, ocid VARCHAR, tender_status VARCHAR, pm VARCHAR,
-            pmd VARCHAR, nt_one BOOLEAN, start_us BIGINT, end_us BIGINT, end_date VARCHAR, buyer_id VARCHAR,
-            pe_id VARCHAR, has_awards BOOLEAN, has_details BOOLEAN);
-        CREATE OR REPLACE TABLE bids (pid BIGINT, bid_idx BIGINT, status VARCHAR, date VARCHAR, amount DOUBLE,
-            currency VARCHAR, has_tenderers BOOLEAN, n_tenderers BIGINT);
-        CREATE OR REPLACE TABLE bid_tenderers (pid BIGINT, bid_idx BIGINT, tenderer_id VARCHAR);
-        CREATE OR REPLACE TABLE awards (pid BIGINT, award_idx BIGINT, status VARCHAR, has_suppliers BOOLEAN,
-            n_suppliers BIGINT);
-        CREATE OR REPLACE TABLE award_suppliers (pid BIGINT, award_idx BIGINT, supplier_id VARCHAR);
-        CREATE OR REPLACE TABLE award_items (pid BIGINT, award_idx BIGINT, classification_id VARCHAR);
-        CREATE OR REPLACE TABLE bid_ids (pid BIGINT, bid_idx BIGINT, bid_id VARCHAR);
-        CREATE OR REPLACE TABLE bid_lots (pid BIGINT, bid_idx BIGINT, lot_id VARCHAR);
-        CREATE OR REPLACE TABLE award_related_bids (pid BIGINT, award_idx BIGINT, bid_id VARCHAR);
-        CREATE OR REPLACE TABLE award_lots (pid BIGINT, award_idx BIGINT, lot_id VARCHAR);"""
-    )
+    con.execute("".join(
+        f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())});"
+        for name, columns in SCHEMAS.items()
+    ))
 
 
 def json_lines(lines, warnings=None):
