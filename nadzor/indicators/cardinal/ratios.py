@@ -114,7 +114,7 @@ def ratios(run) -> list[dict]:
                 "winner_ids": sorted(r["winners"]),
                 "second_ids": sorted(r["seconds"]),
             }
-            for r in run.fetch(variant_expression(run))
+            for r in run.rows(variant_expression(run))
         ]
         run._ratios = cached
     if cached is None:
@@ -125,7 +125,7 @@ def ratios(run) -> list[dict]:
                 "winner_ids": [r["winner_id"]],
                 "second_ids": [r["second_id"]],
             }
-            for r in run.fetch(expression(run))
+            for r in run.rows(expression(run))
         ]
         run._ratios = cached
     return cached

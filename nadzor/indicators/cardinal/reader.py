@@ -2,8 +2,11 @@
 
 Only the fields the 11 indicators need are read (DuckDB ``read_json`` with explicit columns), and every leaf is
 read as raw JSON so that its JSON type survives: Cardinal counts an amount only if it is a JSON number, an
-identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. Each flat table keeps the
-array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
+identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. The type checks run inside
+the single read pass, so the one materialised copy of the input holds typed values, not JSON text. Each flat
+table keeps the array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
+A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here) and spills
+to a temporary directory removed with the connection.
 
 Tables (all keyed by ``pid``, the release's position in the file):
 
@@ -20,7 +23,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +34,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +99,61 @@ _EXTENDED_COLUMNS = {
 
 EXTENDED_TABLES = ("bid_ids", "bid_lots", "award_related_bids", "award_lots")
 
+_KEY_BID = {"pid": "BIGINT", "bid_idx": "BIGINT"}
+_KEY_AWARD = {"pid": "BIGINT", "award_idx": "BIGINT"}
+# Column types of every flat table (DuckDB names), as the reader creates them.
+SCHEMAS = {
+    "processes": {"pid": "BIGINT", "ocid": "VARCHAR", "tender_status": "VARCHAR", "pm": "VARCHAR", "pmd": "VARCHAR",
+                  "nt_one": "BOOLEAN", "start_us": "BIGINT", "end_us": "BIGINT", "end_date": "VARCHAR",
+                  "buyer_id": "VARCHAR", "pe_id": "VARCHAR", "has_awards": "BOOLEAN", "has_details": "BOOLEAN"},
+    "bids": {**_KEY_BID, "status": "VARCHAR", "date": "VARCHAR", "amount": "DOUBLE", "currency": "VARCHAR",
+             "has_tenderers": "BOOLEAN", "n_tenderers": "BIGINT"},
+    "bid_tenderers": {**_KEY_BID, "tenderer_id": "VARCHAR"},
+    "awards": {**_KEY_AWARD, "status": "VARCHAR", "has_suppliers": "BOOLEAN", "n_suppliers": "BIGINT"},
+    "award_suppliers": {**_KEY_AWARD, "supplier_id": "VARCHAR"},
+    "award_items": {**_KEY_AWARD, "classification_id": "VARCHAR"},
+    "bid_ids": {**_KEY_BID, "bid_id": "VARCHAR"},
+    "bid_lots": {**_KEY_BID, "lot_id": "VARCHAR"},
+    "award_related_bids": {**_KEY_AWARD, "bid_id": "VARCHAR"},
+    "award_lots": {**_KEY_AWARD, "lot_id": "VARCHAR"},
+}
+
 
 def _columns_sql(columns=None) -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in (columns or _COLUMNS).items()) + "}"
+
+
+def _compact_select(src: str, extended: bool, party_identifiers: bool) -> str:
+    # JSON leaves are checked and typed inside the read pass, so the only materialised copy of the input is
+    # compact (strings and doubles, no raw JSON): at 1M releases that is what keeps the peak memory low.
+    bid = ("'status': nz_s(b.status), 'date': nz_s(b.date), 'amount': nz_n(b.value.amount), "
+           "'currency': nz_s(b.value.currency), 'tenderers': list_transform(b.tenderers, t -> nz_s(t.id))")
+    award = ("'status': nz_s(a.status), 'suppliers': list_transform(a.suppliers, s -> nz_s(s.id)), "
+             "'items': list_transform(a.items, i -> nz_s(i.classification.id))")
+    if extended or party_identifiers:
+        bid += ", 'id': nz_s(b.id), 'lots': list_filter(list_transform(b.relatedLots, l -> nz_s(l)), l -> l IS NOT NULL)"
+        award += (", 'related_bids': list_filter(list_prepend(nz_s(a.relatedBid), "
+                  "coalesce(list_transform(a.relatedBids, r -> nz_s(r)), [])), r -> r IS NOT NULL), "
+                  "'lots': list_filter(list_transform(a.relatedLots, l -> nz_s(l)), l -> l IS NOT NULL)")
+    parties = ""
+    if party_identifiers:
+        parties = (", list_transform(parties, pt -> {'id': nz_s(pt.id), "
+                   "'key': nz_s(pt.identifier.scheme) || '-' || nz_s(pt.identifier.id)}) AS parties")
+    columns = _columns_sql(_EXTENDED_COLUMNS if extended or party_identifiers else None)
+    return f"""SELECT ocid IS NULL AS unparsed, nz_s(ocid) AS ocid,
+            nz_s(tender.status) AS tender_status,
+            nz_s(tender.procurementMethod) AS pm,
+            nz_s(tender.procurementMethodDetails) AS pmd,
+            coalesce(json_type(tender.numberOfTenderers) = 'UBIGINT'
+                     AND TRY_CAST(tender.numberOfTenderers AS UBIGINT) = 1, false) AS nt_one,
+            nz_s(tender.tenderPeriod.startDate) AS start_date,
+            nz_s(tender.tenderPeriod.endDate) AS end_date,
+            nz_s(buyer.id) AS buyer_id,
+            nz_s(tender.procuringEntity.id) AS pe_id,
+            list_transform(bids.details, b -> {{{bid}}}) AS bids,
+            list_transform(awards, a -> {{{award}}}) AS awards{parties}
+        FROM read_json('{src}', format = 'newline_delimited', columns = {columns},
+            ignore_errors = true, maximum_object_size = 67108864)"""
 
 
 def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None,
@@ -110,103 +168,87 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
-    if os.path.getsize(p) == 0:
-        con = con or duckdb.connect()
-        _empty(con)
-        return FlatTables(con, 0)
-    con = con or duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        _bound_memory(con)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if os.path.getsize(p) == 0:
+        _empty(con)
+        return FlatTables(con, 0)
     con.execute(_MACROS)
     src = str(p).replace("'", "''")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE nz_raw AS
-        SELECT * FROM read_json('{src}', format = 'newline_delimited',
-            columns = {_columns_sql(_EXTENDED_COLUMNS if extended or party_identifiers else None)},
-            ignore_errors = true, maximum_object_size = 67108864)"""
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE nz_raw AS {_compact_select(src, extended, party_identifiers)}")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE processes AS SELECT
-            rowid AS pid, nz_s(ocid) AS ocid,
-            nz_s(tender.status) AS tender_status,
-            nz_s(tender.procurementMethod) AS pm,
-            nz_s(tender.procurementMethodDetails) AS pmd,
-            coalesce(json_type(tender.numberOfTenderers) = 'UBIGINT'
-                     AND TRY_CAST(tender.numberOfTenderers AS UBIGINT) = 1, false) AS nt_one,
-            nz_rfc3339_us(nz_s(tender.tenderPeriod.startDate)) AS start_us,
-            nz_rfc3339_us(nz_s(tender.tenderPeriod.endDate)) AS end_us,
-            nz_s(tender.tenderPeriod.endDate) AS end_date,
-            nz_s(buyer.id) AS buyer_id,
-            nz_s(tender.procuringEntity.id) AS pe_id,
-            awards IS NOT NULL AS has_awards,
-            bids.details IS NOT NULL AS has_details
-        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL"""
+            rowid AS pid, ocid, tender_status, pm, pmd, nt_one,
+            nz_rfc3339_us(start_date) AS start_us, nz_rfc3339_us(end_date) AS end_us, end_date,
+            buyer_id, pe_id, awards IS NOT NULL AS has_awards, bids IS NOT NULL AS has_details
+        FROM nz_raw WHERE ocid IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_bids AS
-        SELECT rowid AS pid, unnest(bids.details) AS b, unnest(range(len(bids.details))) AS bid_idx
-        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND bids.details IS NOT NULL"""
+        SELECT rowid AS pid, unnest(bids) AS b, unnest(range(len(bids))) AS bid_idx
+        FROM nz_raw WHERE ocid IS NOT NULL AND bids IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
-            nz_s(b.status) AS status, nz_s(b.date) AS date, nz_n(b.value.amount) AS amount,
-            nz_s(b.value.currency) AS currency, b.tenderers IS NOT NULL AS has_tenderers,
-            CAST(coalesce(len(b.tenderers), 0) AS BIGINT) AS n_tenderers
+            b.status AS status, b.date AS date, b.amount AS amount, b.currency AS currency,
+            b.tenderers IS NOT NULL AS has_tenderers, CAST(coalesce(len(b.tenderers), 0) AS BIGINT) AS n_tenderers
         FROM nz_bids"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bid_tenderers AS
-        SELECT pid, bid_idx, nz_s(t.id) AS tenderer_id
-        FROM (SELECT pid, bid_idx, unnest(b.tenderers) AS t FROM nz_bids WHERE b.tenderers IS NOT NULL)"""
+        SELECT pid, bid_idx, unnest(b.tenderers) AS tenderer_id FROM nz_bids WHERE b.tenderers IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_awards AS
         SELECT rowid AS pid, unnest(awards) AS a, unnest(range(len(awards))) AS award_idx
-        FROM nz_raw WHERE nz_s(ocid) IS NOT NULL AND awards IS NOT NULL"""
+        FROM nz_raw WHERE ocid IS NOT NULL AND awards IS NOT NULL"""
     )
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE awards AS SELECT pid, award_idx, nz_s(a.status) AS status,
+        """CREATE OR REPLACE TEMP TABLE awards AS SELECT pid, award_idx, a.status AS status,
             a.suppliers IS NOT NULL AS has_suppliers, CAST(coalesce(len(a.suppliers), 0) AS BIGINT) AS n_suppliers
         FROM nz_awards"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE award_suppliers AS
-        SELECT pid, award_idx, nz_s(s.id) AS supplier_id
-        FROM (SELECT pid, award_idx, unnest(a.suppliers) AS s FROM nz_awards WHERE a.suppliers IS NOT NULL)"""
+        SELECT pid, award_idx, unnest(a.suppliers) AS supplier_id FROM nz_awards WHERE a.suppliers IS NOT NULL"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE award_items AS
-        SELECT pid, award_idx, nz_s(it.classification.id) AS classification_id
-        FROM (SELECT pid, award_idx, unnest(a.items) AS it FROM nz_awards WHERE a.items IS NOT NULL)"""
+        SELECT pid, award_idx, unnest(a.items) AS classification_id FROM nz_awards WHERE a.items IS NOT NULL"""
     )
     if extended or party_identifiers:
         _extended(con)
     if party_identifiers:
         _apply_party_identifiers(con)
-    rows = con.execute("SELECT count(*) FROM nz_raw").fetchone()[0]
-    if warn:
-        unparsed = con.execute("SELECT count(*) FROM nz_raw WHERE ocid IS NULL").fetchone()[0]
-        if unparsed:
-            # Rare: only then re-read the file in Python to name the invalid lines, as Cardinal warns per line.
-            warn_invalid_lines(p)
+    rows, unparsed = con.execute("SELECT count(*), count(*) FILTER (WHERE unparsed) FROM nz_raw").fetchone()
+    if warn and unparsed:
+        # Rare: only then re-read the file in Python to name the invalid lines, as Cardinal warns per line.
+        warn_invalid_lines(p)
     con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw")
     return FlatTables(con, rows)
 
 
+def _bound_memory(con) -> None:
+    # The flat tables of 1M releases are larger than Cardinal's whole footprint (752 MiB): bound DuckDB's memory
+    # so that it spills table blocks to a temporary directory instead of growing (NADZOR_MEMORY_LIMIT overrides).
+    limit = os.environ.get("NADZOR_MEMORY_LIMIT", "512MB")
+    spill = tempfile.mkdtemp(prefix="nadzor-indicators-")
+    weakref.finalize(con, shutil.rmtree, spill, True)
+    con.execute(f"SET memory_limit = '{limit}'; SET temp_directory = '{spill}'")
+
+
 def _extended(con) -> None:
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE bid_ids AS SELECT pid, bid_idx, nz_s(b.id) AS bid_id FROM nz_bids;
-        CREATE OR REPLACE TEMP TABLE bid_lots AS SELECT pid, bid_idx, nz_s(l) AS lot_id
-            FROM (SELECT pid, bid_idx, unnest(b.relatedLots) AS l FROM nz_bids WHERE b.relatedLots IS NOT NULL)
-            WHERE nz_s(l) IS NOT NULL;
+        """CREATE OR REPLACE TEMP TABLE bid_ids AS SELECT pid, bid_idx, b.id AS bid_id FROM nz_bids;
+        CREATE OR REPLACE TEMP TABLE bid_lots AS SELECT pid, bid_idx, unnest(b.lots) AS lot_id
+            FROM nz_bids WHERE b.lots IS NOT NULL;
         CREATE OR REPLACE TEMP TABLE award_related_bids AS SELECT DISTINCT pid, award_idx, bid_id FROM (
-            SELECT pid, award_idx, nz_s(a.relatedBid) AS bid_id FROM nz_awards
-            UNION ALL
-            SELECT pid, award_idx, nz_s(unnest(a.relatedBids)) AS bid_id FROM nz_awards
-            WHERE a.relatedBids IS NOT NULL) WHERE bid_id IS NOT NULL;
-        CREATE OR REPLACE TEMP TABLE award_lots AS SELECT pid, award_idx, nz_s(l) AS lot_id
-            FROM (SELECT pid, award_idx, unnest(a.relatedLots) AS l FROM nz_awards WHERE a.relatedLots IS NOT NULL)
-            WHERE nz_s(l) IS NOT NULL;"""
+            SELECT pid, award_idx, unnest(a.related_bids) AS bid_id FROM nz_awards);
+        CREATE OR REPLACE TEMP TABLE award_lots AS SELECT pid, award_idx, unnest(a.lots) AS lot_id
+            FROM nz_awards WHERE a.lots IS NOT NULL;"""
     )
 
 
@@ -215,8 +257,7 @@ def _apply_party_identifiers(con) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_party_keys AS
         SELECT pid, party_id, min(org_key) AS org_key FROM (
-            SELECT rowid AS pid, nz_s(pt.id) AS party_id,
-                   nz_s(pt.identifier.scheme) || '-' || nz_s(pt.identifier.id) AS org_key
+            SELECT rowid AS pid, pt.id AS party_id, pt.key AS org_key
             FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))
         WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
         UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
@@ -231,22 +272,10 @@ def _apply_party_identifiers(con) -> None:
 
 
 def _empty(con) -> None:
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE processes (pid BIGINT, ocid VARCHAR, tender_status VARCHAR, pm VARCHAR,
-            pmd VARCHAR, nt_one BOOLEAN, start_us BIGINT, end_us BIGINT, end_date VARCHAR, buyer_id VARCHAR,
-            pe_id VARCHAR, has_awards BOOLEAN, has_details BOOLEAN);
-        CREATE OR REPLACE TEMP TABLE bids (pid BIGINT, bid_idx BIGINT, status VARCHAR, date VARCHAR, amount DOUBLE,
-            currency VARCHAR, has_tenderers BOOLEAN, n_tenderers BIGINT);
-        CREATE OR REPLACE TEMP TABLE bid_tenderers (pid BIGINT, bid_idx BIGINT, tenderer_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE awards (pid BIGINT, award_idx BIGINT, status VARCHAR, has_suppliers BOOLEAN,
-            n_suppliers BIGINT);
-        CREATE OR REPLACE TEMP TABLE award_suppliers (pid BIGINT, award_idx BIGINT, supplier_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE award_items (pid BIGINT, award_idx BIGINT, classification_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE bid_ids (pid BIGINT, bid_idx BIGINT, bid_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE bid_lots (pid BIGINT, bid_idx BIGINT, lot_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE award_related_bids (pid BIGINT, award_idx BIGINT, bid_id VARCHAR);
-        CREATE OR REPLACE TEMP TABLE award_lots (pid BIGINT, award_idx BIGINT, lot_id VARCHAR);"""
-    )
+    con.execute("".join(
+        f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())});"
+        for name, columns in SCHEMAS.items()
+    ))
 
 
 def json_lines(lines, warnings=None):
