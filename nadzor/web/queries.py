@@ -1110,9 +1110,10 @@ def _buyer_places(r: Reader) -> list[dict]:
 
 
 def list_sources(r: Reader) -> list[dict]:
-    """Return the ingested source files with publisher, licence and retrieval time."""
+    """Return the completely ingested source files with publisher, licence and retrieval time."""
     return r.rows("""SELECT source_id, original_path, publisher, licence, origin_url, retrieved_at, ingested_at,
-                            n_releases FROM sources ORDER BY ingested_at DESC NULLS LAST, source_id""")
+                            n_releases FROM sources WHERE status = 'complete'
+                     ORDER BY ingested_at DESC NULLS LAST, source_id""")
 
 
 def purchase_where(r: Reader, f: PurchaseFilters) -> tuple[list[str], list]:

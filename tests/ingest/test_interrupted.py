@@ -102,3 +102,28 @@ def test_store_opened_after_a_kill_between_batches_discards_the_partial_file(tmp
         ocds.ingest_paths(s, [str(data)])
         assert counts(s) == expected
         assert s.scalar("SELECT count(*) FROM pending_processes") == 0
+
+
+def test_read_only_counts_and_lists_leave_out_a_half_ingested_file(tmp_path, monkeypatch):
+    from nadzor.evidence.provenance import list_sources, store_stats
+    from nadzor.ingest import ocds
+    from nadzor.web import queries
+
+    monkeypatch.setattr(ocds, "BATCH", 20)
+    done, half = tmp_path / "done.jsonl", tmp_path / "half.jsonl"
+    _big_file(done, 30)
+    with open(half, "wb") as f:
+        for i in range(50):
+            f.write(orjson.dumps(release(ocid=f"ocds-h-{i}", rid=f"h{i}", tag=("compiled",))) + b"\n")
+    db = tmp_path / "t.duckdb"
+    with Store.open(db) as s:
+        ocds.ingest_paths(s, [str(done), str(half)])
+        assert store_stats(s)["releases"] == 80
+        # what a kill after some committed batches of half.jsonl leaves, as a read-only opener sees it
+        s.con.execute("UPDATE sources SET status = 'loading' WHERE original_path = ?", [str(half)])
+    with Store.open(db, read_only=True) as s:
+        stats = store_stats(s)
+        assert (stats["sources"], stats["releases"], stats["processes"]) == (1, 30, 30)
+        assert (stats["sources_loading"], stats["releases_loading"]) == (1, 50)
+        assert [r["original_path"] for r in list_sources(s)] == [str(done)]
+        assert [r["original_path"] for r in queries.list_sources(queries.Reader.from_store(s))] == [str(done)]
