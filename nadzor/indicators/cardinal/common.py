@@ -146,10 +146,9 @@ class Run:
     def valid_priced_bids(self):
         """Valid bids with a numeric amount, a string currency and exactly one tenderer with a string id."""
         b = self.t["bids"]
-        bt = self.t["bid_tenderers"]
-        vb = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull() & (b.n_tenderers == 1))
-        bt = bt.filter(bt.tenderer_id.notnull())
-        return vb.join(bt, ["pid", "bid_idx"]).select("pid", "bid_idx", "amount", "currency", "tenderer_id")
+        vb = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull()
+                      & b.sole_tenderer_id.notnull())
+        return vb.select("pid", "bid_idx", "amount", "currency", tenderer_id="sole_tenderer_id")
 
     @cached_property
     def ratio_processes(self):

@@ -14,10 +14,8 @@ def expression(run):
     """Return per tenderer: processes with a valid bid (den) and processes won (num)."""
     sa = run.single_award(run.processes)
     b = run.t["bids"]
-    bt = run.t["bid_tenderers"]
-    b = b.filter((b.status == "valid") & (b.n_tenderers == 1))
-    bt = bt.filter(bt.tenderer_id.notnull())
-    vt = b.join(bt, ["pid", "bid_idx"]).select("pid", "tenderer_id").distinct()  # once per process
+    b = b.filter((b.status == "valid") & b.sole_tenderer_id.notnull())
+    vt = b.select("pid", tenderer_id="sole_tenderer_id").distinct()  # once per process
     j = vt.join(sa, "pid")
     j = j.mutate(won=(j.tenderer_id == j.supplier_id).cast("int64"))
     return j.group_by("tenderer_id").agg(num=j.won.sum(), den=j.count())

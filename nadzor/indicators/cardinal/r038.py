@@ -3,6 +3,8 @@ disqualified bids."""
 
 from __future__ import annotations
 
+import ibis
+
 from nadzor.indicators.cardinal import stats
 from nadzor.indicators.cardinal.r024 import stats_summary
 
@@ -12,21 +14,26 @@ CODE = "R038"
 
 
 def expressions(run) -> dict:
-    """Return per group an expression of (id, num = disqualified bids, den = submitted bids), plus maps."""
+    """Return one expression of (grp, key, num = disqualified bids, den = submitted bids) for the three groups.
+
+    One query reads the bids once for Buyer, ProcuringEntity and Tenderer; ``map`` (with ``--map``) lists the
+    processes with a disqualified bid.
+    """
     p = run.processes.select("pid", "ocid", "buyer_id", "pe_id")
     sb = run.submitted_bids.select("pid", "bid_idx", "status")
     sb = sb.mutate(disq=(sb.status == "disqualified").cast("int64"))
     per = sb.group_by("pid").agg(n=sb.count(), d=sb.disq.sum())
     per = p.join(per, "pid")
-    buyer = per.filter(per.buyer_id.notnull())
-    buyer = buyer.group_by(key="buyer_id").agg(num=buyer.d.sum(), den=buyer.n.sum())
-    pe = per.filter(per.pe_id.notnull())
-    pe = pe.group_by(key="pe_id").agg(num=pe.d.sum(), den=pe.n.sum())
     bt = run.t["bid_tenderers"]
     bt = bt.filter(bt.tenderer_id.notnull())
     t = sb.semi_join(p, "pid").join(bt, ["pid", "bid_idx"])
-    tenderer = t.group_by(key="tenderer_id").agg(num=t.disq.sum(), den=t.count())
-    out = {"Buyer": buyer, "ProcuringEntity": pe, "Tenderer": tenderer}
+    rows = ibis.union(
+        per.select(grp=ibis.literal("Buyer"), key=per.buyer_id, d=per.d, n=per.n),
+        per.select(grp=ibis.literal("ProcuringEntity"), key=per.pe_id, d=per.d, n=per.n),
+        t.select(grp=ibis.literal("Tenderer"), key=t.tenderer_id, d=t.disq, n=ibis.literal(1, "int64")),
+    )
+    rows = rows.filter(rows.key.notnull())
+    out = {"groups": rows.group_by(["grp", "key"]).agg(num=rows.d.sum(), den=rows.n.sum())}
     if run.map:
         out["map"] = per.filter(per.d > 0).select("ocid", "buyer_id", "pe_id")
     return out
@@ -39,10 +46,13 @@ def evaluate(run, result) -> None:
     minimum_bids = int(run.settings.get(CODE, "minimum_submitted_bids", 2))
     threshold = run.settings.get(CODE, "threshold")
     summary = {}
+    by_group = {"Buyer": [], "ProcuringEntity": [], "Tenderer": []}
+    for r in run.rows(exprs["groups"]):
+        by_group[r["grp"]].append(r)
     for group in ("Buyer", "ProcuringEntity", "Tenderer"):
         # Cardinal compares buyers' and procuring entities' minimum with their number of submitted bids.
         minimum = minimum_bids if group == "Tenderer" else minimum_processes
-        rows = [r for r in run.fetch(exprs[group]) if r["den"] >= minimum]
+        rows = [r for r in by_group[group] if r["den"] >= minimum]
         if not rows:
             continue
         ratios = [r["num"] / r["den"] for r in rows]

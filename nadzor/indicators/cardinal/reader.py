@@ -12,7 +12,8 @@ Tables (all keyed by ``pid``, the release's position in the file):
 
 - ``processes``: ocid, tender_status, pm, pmd, nt_one, start_us, end_us, end_date, buyer_id, pe_id,
   has_awards, has_details
-- ``bids``: pid, bid_idx, status, date, amount, currency, has_tenderers, n_tenderers
+- ``bids``: pid, bid_idx, status, date, amount, currency, has_tenderers, sole_tenderer_id (the
+  tenderer's string id when the bid has exactly one tenderer, so most indicators need no join with the next table)
 - ``bid_tenderers``: pid, bid_idx, tenderer_id
 - ``awards``: pid, award_idx, status, has_suppliers, n_suppliers
 - ``award_suppliers``: pid, award_idx, supplier_id
@@ -107,7 +108,7 @@ SCHEMAS = {
                   "nt_one": "BOOLEAN", "start_us": "BIGINT", "end_us": "BIGINT", "end_date": "VARCHAR",
                   "buyer_id": "VARCHAR", "pe_id": "VARCHAR", "has_awards": "BOOLEAN", "has_details": "BOOLEAN"},
     "bids": {**_KEY_BID, "status": "VARCHAR", "date": "VARCHAR", "amount": "DOUBLE", "currency": "VARCHAR",
-             "has_tenderers": "BOOLEAN", "n_tenderers": "BIGINT"},
+             "has_tenderers": "BOOLEAN", "sole_tenderer_id": "VARCHAR"},
     "bid_tenderers": {**_KEY_BID, "tenderer_id": "VARCHAR"},
     "awards": {**_KEY_AWARD, "status": "VARCHAR", "has_suppliers": "BOOLEAN", "n_suppliers": "BIGINT"},
     "award_suppliers": {**_KEY_AWARD, "supplier_id": "VARCHAR"},
@@ -194,7 +195,8 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
             b.status AS status, b.date AS date, b.amount AS amount, b.currency AS currency,
-            b.tenderers IS NOT NULL AS has_tenderers, CAST(coalesce(len(b.tenderers), 0) AS BIGINT) AS n_tenderers
+            b.tenderers IS NOT NULL AS has_tenderers,
+            CASE WHEN len(b.tenderers) = 1 THEN b.tenderers[1] END AS sole_tenderer_id
         FROM nz_bids"""
     )
     con.execute(
@@ -262,6 +264,8 @@ def _apply_party_identifiers(con) -> None:
         WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
         UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
             WHERE k.pid = t.pid AND k.party_id = t.tenderer_id;
+        UPDATE bids b SET sole_tenderer_id = k.org_key FROM nz_party_keys k
+            WHERE k.pid = b.pid AND k.party_id = b.sole_tenderer_id;
         UPDATE award_suppliers s SET supplier_id = k.org_key FROM nz_party_keys k
             WHERE k.pid = s.pid AND k.party_id = s.supplier_id;
         UPDATE processes p SET buyer_id = k.org_key FROM nz_party_keys k
