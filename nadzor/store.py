@@ -102,7 +102,12 @@ class Store:
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
-        self.discard_incomplete()
+        if self.discard_incomplete():
+            # Processes that also had releases from complete files were emptied with the partial file; rebuild
+            # them now, so that a command run before the next ingest (e.g. `analyze`) sees every process.
+            from nadzor.ingest.api import rebuild_pending
+
+            rebuild_pending(self)
 
     def discard_incomplete(self) -> int:
         """Remove every row of OCDS files whose ingest was interrupted (status 'loading'); return how many files.

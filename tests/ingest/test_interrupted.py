@@ -127,3 +127,24 @@ def test_read_only_counts_and_lists_leave_out_a_half_ingested_file(tmp_path, mon
         assert (stats["sources_loading"], stats["releases_loading"]) == (1, 50)
         assert [r["original_path"] for r in list_sources(s)] == [str(done)]
         assert [r["original_path"] for r in queries.list_sources(queries.Reader.from_store(s))] == [str(done)]
+
+
+def test_opening_after_a_kill_rebuilds_the_processes_the_partial_file_shared(tmp_path):
+    from nadzor.ingest import ocds
+
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_bytes(orjson.dumps(release(ocid="ocds-k-shared", rid="r1", date="2024-01-01T00:00:00Z",
+                                           tender={"id": "t1", "title": "Prva"})) + b"\n")
+    second.write_bytes(orjson.dumps(release(ocid="ocds-k-shared", rid="r2", date="2024-02-01T00:00:00Z",
+                                            tender={"id": "t1", "title": "Druga"})) + b"\n")
+    db = tmp_path / "t.duckdb"
+    with Store.open(db) as s:
+        ocds.ingest_paths(s, [str(first)])
+        before = s.rows("SELECT ocid, title, release_count FROM processes")
+        ocds.ingest_paths(s, [str(second)])
+        assert s.scalar("SELECT title FROM processes") == "Druga"
+        # what a kill leaves while the second file is still loading
+        s.con.execute("UPDATE sources SET status = 'loading' WHERE original_path = ?", [str(second)])
+    with Store.open(db) as s:
+        assert s.rows("SELECT ocid, title, release_count FROM processes") == before
+        assert s.scalar("SELECT count(*) FROM pending_processes") == 0
