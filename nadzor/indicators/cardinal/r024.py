@@ -15,13 +15,7 @@ def evaluate(run, result) -> None:
     rows = ratios(run)
     values = [r["ratio"] for r in rows]
     threshold = run.settings.get(CODE, "threshold")
-    if threshold is None:
-        q1, q3 = stats.quantile(values, 0.25), stats.quantile(values, 0.75)
-        result.set_meta(CODE, "q1", q1)
-        result.set_meta(CODE, "q3", q3)
-        fence = stats.lower_fence(q1, q3)
-    else:
-        fence, q1 = float(threshold), 1.0  # a configured threshold skips the q1 guard
+    fence, q1 = stats.fence(result, CODE, values, threshold, "lower")
     result.set_meta(CODE, "lower_fence", fence)
     flagged = 0
     # Ratios are non-negative: if a quarter of them are 0, flagging "low" ratios would flag a quarter of all.
@@ -34,18 +28,5 @@ def evaluate(run, result) -> None:
                 for org in r["winner_ids"] + r["second_ids"]:
                     result.set("Tenderer", org, CODE, 0.0)
                     result.add_map("ocid_tenderer_r024", r["ocid"], org)
-    result.statistics[CODE] = stats_summary(values, lower_fence=fence, flagged=flagged)
+    result.statistics[CODE] = stats.summary(values, lower_fence=fence, flagged=flagged)
 
-
-def stats_summary(values, **extra) -> dict:
-    """Describe a distribution for ``--statistics``: size, min, quartiles (type 8), median, max."""
-    finite = [v for v in values if v == v]
-    return {
-        "population": len(values),
-        "min": min(finite) if finite else None,
-        "q1": stats.quantile(finite, 0.25),
-        "median": stats.quantile(finite, 0.5),
-        "q3": stats.quantile(finite, 0.75),
-        "max": max(finite) if finite else None,
-        **extra,
-    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from nadzor.indicators.cardinal import stats
-from nadzor.indicators.cardinal.r024 import stats_summary
 
 __all__ = ["CODE", "evaluate"]
 
@@ -28,13 +27,7 @@ def evaluate(run, result) -> None:
     ratios = [r["num"] / r["den"] for r in rows]
     upper = stats.quantile(dens, int(run.settings.get(CODE, "percentile", 75)) / 100)
     threshold = run.settings.get(CODE, "threshold")
-    if threshold is None:
-        q1, q3 = stats.quantile(ratios, 0.25), stats.quantile(ratios, 0.75)
-        result.set_meta(CODE, "q1", q1)
-        result.set_meta(CODE, "q3", q3)
-        lower = stats.lower_fence(q1, q3)
-    else:
-        lower, q1 = float(threshold), 1.0
+    lower, q1 = stats.fence(result, CODE, ratios, threshold, "lower")
     result.set_meta(CODE, "upper_fence", upper)
     result.set_meta(CODE, "lower_fence", lower)
     flagged = 0
@@ -43,4 +36,4 @@ def evaluate(run, result) -> None:
             if den >= upper and ratio <= lower:
                 flagged += 1
                 result.set("Tenderer", r["tenderer_id"], CODE, ratio)
-    result.statistics[CODE] = stats_summary(ratios, upper_fence_bids=upper, lower_fence=lower, flagged=flagged)
+    result.statistics[CODE] = stats.summary(ratios, upper_fence_bids=upper, lower_fence=lower, flagged=flagged)

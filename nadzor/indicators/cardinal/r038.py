@@ -6,7 +6,6 @@ from __future__ import annotations
 import ibis
 
 from nadzor.indicators.cardinal import stats
-from nadzor.indicators.cardinal.r024 import stats_summary
 
 __all__ = ["CODE", "evaluate"]
 
@@ -56,13 +55,7 @@ def evaluate(run, result) -> None:
         if not rows:
             continue
         ratios = [r["num"] / r["den"] for r in rows]
-        if threshold is None:
-            q1, q3 = stats.quantile(ratios, 0.25), stats.quantile(ratios, 0.75)
-            result.set_meta(CODE, f"{group}_q1", q1)
-            result.set_meta(CODE, f"{group}_q3", q3)
-            fence = stats.upper_fence(q1, q3)
-        else:
-            fence = float(threshold)
+        fence, _ = stats.fence(result, CODE, ratios, threshold, "upper", prefix=f"{group}_")
         result.set_meta(CODE, f"{group}_upper_fence", fence)
         flagged = 0
         if fence > 0:
@@ -70,7 +63,7 @@ def evaluate(run, result) -> None:
                 if ratio >= fence:
                     flagged += 1
                     result.set(group, r["key"], CODE, ratio)
-        summary[group] = stats_summary(ratios, upper_fence=fence, flagged=flagged)
+        summary[group] = stats.summary(ratios, upper_fence=fence, flagged=flagged)
     if run.map:
         for r in run.fetch(exprs["map"]):
             if r["buyer_id"] is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from nadzor.indicators.cardinal import stats
-from nadzor.indicators.cardinal.r024 import stats_summary
 
 __all__ = ["CODE", "evaluate"]
 
@@ -31,17 +30,11 @@ def evaluate(run, result) -> None:
     rows = [r for r in run.fetch(expression(run)) if r["processes"] >= minimum]
     values = [float(r["variety"]) for r in rows]
     threshold = run.settings.get(CODE, "threshold")
-    if threshold is None:
-        q1, q3 = stats.quantile(values, 0.25), stats.quantile(values, 0.75)
-        result.set_meta(CODE, "q1", q1)
-        result.set_meta(CODE, "q3", q3)
-        fence = stats.upper_fence(q1, q3)
-    else:
-        fence = float(threshold)
+    fence, _ = stats.fence(result, CODE, values, threshold, "upper")
     result.set_meta(CODE, "upper_fence", fence)
     flagged = 0
     for r, value in zip(rows, values):
         if value >= fence:
             flagged += 1
             result.set("Tenderer", r["supplier_id"], CODE, value)
-    result.statistics[CODE] = stats_summary(values, upper_fence=fence, flagged=flagged)
+    result.statistics[CODE] = stats.summary(values, upper_fence=fence, flagged=flagged)

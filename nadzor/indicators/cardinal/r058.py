@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from nadzor.indicators.cardinal import stats
-from nadzor.indicators.cardinal.r024 import stats_summary
 from nadzor.indicators.cardinal.ratios import ratios
 
 __all__ = ["CODE", "evaluate"]
@@ -16,13 +15,7 @@ def evaluate(run, result) -> None:
     rows = ratios(run)
     values = [r["ratio"] for r in rows]
     threshold = run.settings.get(CODE, "threshold")
-    if threshold is None:
-        q1, q3 = stats.quantile(values, 0.25), stats.quantile(values, 0.75)
-        result.set_meta(CODE, "q1", q1)
-        result.set_meta(CODE, "q3", q3)
-        fence = stats.upper_fence(q1, q3)
-    else:
-        fence = float(threshold)
+    fence, _ = stats.fence(result, CODE, values, threshold, "upper")
     result.set_meta(CODE, "upper_fence", fence)
     flagged = 0
     if fence > 0:
@@ -33,4 +26,4 @@ def evaluate(run, result) -> None:
                 for org in r["winner_ids"]:
                     result.set("Tenderer", org, CODE, 0.0)
                     result.add_map("ocid_tenderer_r058", r["ocid"], org)
-    result.statistics[CODE] = stats_summary(values, upper_fence=fence, flagged=flagged)
+    result.statistics[CODE] = stats.summary(values, upper_fence=fence, flagged=flagged)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-__all__ = ["quantile", "fma", "round4", "lower_fence", "upper_fence"]
+__all__ = ["quantile", "fma", "round4", "lower_fence", "upper_fence", "fence", "summary"]
 
 _THIRD = 1.0 / 3.0
 
@@ -51,6 +51,35 @@ def lower_fence(q1: float, q3: float) -> float:
 def upper_fence(q1: float, q3: float) -> float:
     """Return ``q3 + 1.5 * IQR`` with a fused multiply-add."""
     return fma(q3 - q1, 1.5, q3)
+
+
+def fence(result, code: str, values: list[float], threshold, side: str, prefix: str = "") -> tuple[float, float]:
+    """Return (fence, q1): the configured ``threshold``, or the ``side`` ("lower"/"upper") 1.5 IQR fence of
+    ``values`` with its quartiles recorded in Meta as ``{prefix}q1`` and ``{prefix}q3``.
+
+    With a threshold, q1 is returned as 1.0: a configured threshold skips the guards on q1, as in Cardinal. The
+    caller records the fence itself, because the Meta key order differs between indicators.
+    """
+    if threshold is not None:
+        return float(threshold), 1.0
+    q1, q3 = quantile(values, 0.25), quantile(values, 0.75)
+    result.set_meta(code, f"{prefix}q1", q1)
+    result.set_meta(code, f"{prefix}q3", q3)
+    return (lower_fence(q1, q3) if side == "lower" else upper_fence(q1, q3)), q1
+
+
+def summary(values, **extra) -> dict:
+    """Describe a distribution for ``--statistics``: size, min, quartiles (type 8), median, max."""
+    finite = [v for v in values if v == v]
+    return {
+        "population": len(values),
+        "min": min(finite) if finite else None,
+        "q1": quantile(finite, 0.25),
+        "median": quantile(finite, 0.5),
+        "q3": quantile(finite, 0.75),
+        "max": max(finite) if finite else None,
+        **extra,
+    }
 
 
 def round4(value: float) -> float | None:
