@@ -834,10 +834,14 @@ def _rebuild_chunk(store) -> None:
     """)
     if con.execute("SELECT count(*) FROM _latest WHERE data_offset IS NOT NULL").fetchone()[0]:
         # texts kept by reference: read them from the archive (one pass per file) into _docs
-        latest = con.execute("SELECT ocid, source_id, locator, release_key, n FROM _latest").fetch_arrow_table()
-        refs = con.execute("SELECT CAST(data AS VARCHAR), source_id, data_offset, data_length FROM _latest").fetchall()
-        con.register("_latest_arrow", latest.append_column("doc", pa.array(store.release_texts(refs),
-                                                                            pa.large_string())))
+        rows = con.execute("SELECT ocid, source_id, locator, release_key, n, CAST(data AS VARCHAR), source_id, "
+                           "data_offset, data_length FROM _latest").fetchall()
+        cols = list(zip(*rows))
+        con.register("_latest_arrow", pa.table({
+            "ocid": pa.array(cols[0], pa.string()), "source_id": pa.array(cols[1], pa.string()),
+            "locator": pa.array(cols[2], pa.string()), "release_key": pa.array(cols[3], pa.string()),
+            "n": pa.array(cols[4], pa.int64()),
+            "doc": pa.array(store.release_texts([r[5:] for r in rows]), pa.large_string())}))
         con.execute("INSERT INTO _docs SELECT ocid, source_id, locator, doc, NULL, release_key, n FROM _latest_arrow")
         con.unregister("_latest_arrow")
     else:
