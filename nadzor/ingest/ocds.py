@@ -11,7 +11,9 @@ How it works, and why:
    ocid? compiled?). Plain releases and compiled releases never go back through Python; the rare rest (packages
    inside lines, OCDS 1.0 to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in
    Python.
-4. New releases are stored (raw JSON kept). A process that is one new compiled release is flattened at once from
+4. New releases are stored: a line of an uncompressed JSON-lines file by reference (byte offset and length in
+   the archived file, read back through ``Store.release_texts``), anything the ingest re-serialised or upgraded
+   with its text. A process that is one new compiled release is flattened at once from
    the staged text (nadzor.normalize.flatten, in SQL); every other process they touch is listed as pending and
    rebuilt afterwards: ocdsmerge compiles individual releases, then the same flattening.
 5. A file is staged batch by batch (one transaction each, so memory stays bounded) and marked complete with
@@ -25,6 +27,7 @@ import codecs
 import gzip
 import io
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -1034,6 +1037,9 @@ def _finish(store, source: SourceInfo) -> None:
 # Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
 GROUP_BYTES = 64 << 20
 CHECKPOINT_EVERY = "1GB"  # of write-ahead log while staging
+# DuckDB's memory while ingesting, unless NADZOR_MEMORY_LIMIT says otherwise. About 550 MiB of the ingest's peak
+# is outside DuckDB's pool (Python, Arrow batches, parsing): 400MB keeps the whole under 1 GiB (benchmarks/RESULTS.md).
+INGEST_MEMORY_LIMIT = "400MB"
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
@@ -1053,18 +1059,25 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
     # tables' last row groups every time and cost more than the staging itself.
     threshold = store.scalar("SELECT current_setting('checkpoint_threshold')")
     store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
+    memory = store.scalar("SELECT current_setting('memory_limit')")
+    store.con.execute(f"SET memory_limit = '{os.environ.get('NADZOR_MEMORY_LIMIT', INGEST_MEMORY_LIMIT)}'")
     i = 0
     try:
-        while i < len(files):
-            try:
-                i = _ingest_group(store, files, i, report, progress, on_file)
-            except BaseException:
-                store.discard_incomplete()  # batches already committed for the file(s) that failed
-                raise
+        try:
+            while i < len(files):
+                try:
+                    i = _ingest_group(store, files, i, report, progress, on_file)
+                except BaseException:
+                    store.discard_incomplete()  # batches already committed for the file(s) that failed
+                    raise
+        finally:
+            store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
+        report.processes_updated = rebuild_processes(
+            store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
+        if store.path is not None:
+            store.con.execute("CHECKPOINT")  # what staging left in the log is written here, within the same limit
     finally:
-        store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
-    report.processes_updated = rebuild_processes(
-        store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
+        store.con.execute(f"SET memory_limit = '{memory}'")
     report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
     return report
 
