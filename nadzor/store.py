@@ -1,6 +1,9 @@
 """The store: one DuckDB file (default ``nadzor.duckdb``), its schema, and a content-addressed archive of every
 ingested file beside it (``nadzor.duckdb.archive/ab/abcdef...``).
 
+The archive is part of the store: a release that is a line of an uncompressed JSON-lines file is read from its
+archived file (``Store.release_texts``), not kept a second time in the database.
+
 Queries go through Ibis (``Store.ibis``) so indicators written against it also run on PySpark.
 """
 

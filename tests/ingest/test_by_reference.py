@@ -118,3 +118,16 @@ def test_a_store_made_before_references_still_reads_and_migrates(tmp_path):
     with Store.open(db) as store:  # migrated: reference columns added, NULL for the old rows
         assert store.select_release_texts() == ['{"ocid":"o"}']
         assert store.scalar("SELECT count(*) FROM releases WHERE data_offset IS NULL") == 1
+
+
+def test_json_lines_from_stdin_are_kept_by_reference(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    lines = [orjson.dumps(release(ocid=f"ocds-stdin-{i}", tag=["compiled"])) for i in range(2)]
+    subprocess.run([sys.executable, "-m", "nadzor", "--db", str(db), "ingest", "--json", "-"],
+                   input=b"\n".join(lines) + b"\n", capture_output=True, check=True)
+    with Store.open(db, read_only=True) as s:
+        assert s.scalar("SELECT count(*) FROM releases WHERE data IS NULL") == 2
+        assert s.select_release_texts() == [line.decode() for line in lines]
