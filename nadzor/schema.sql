@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS sources (
     n_warnings BIGINT
 );
 
--- Every release, compiled release or versioned release ingested, as published.
+-- Every release, compiled release or versioned release ingested, as published. A line of an uncompressed JSON-lines
+-- file is kept by reference (data_offset, data_length into the archived file); anything else in data.
 CREATE TABLE IF NOT EXISTS releases (
     release_key VARCHAR PRIMARY KEY,    -- release:ocid:release id; compiled and versioned: kind:ocid:first 16 hex of content_hash
     ocid VARCHAR NOT NULL,
@@ -39,10 +40,12 @@ CREATE TABLE IF NOT EXISTS releases (
     date VARCHAR,
     tag VARCHAR[],
     content_hash VARCHAR NOT NULL,      -- md5 of the text as published (a clash is re-checked by comparing the parsed JSON)
-    data JSON NOT NULL,                 -- the release as published (after the OCDS 1.0 -> 1.1 upgrade when needed)
+    data JSON,                          -- the release as stored (after the OCDS 1.0 -> 1.1 upgrade when needed); NULL when kept by reference (data_offset)
     upgraded_from VARCHAR,              -- '1.0' when ocdskit upgraded it
     source_id VARCHAR NOT NULL,
-    locator VARCHAR NOT NULL
+    locator VARCHAR NOT NULL,
+    data_offset BIGINT,                 -- byte offset of the release's line in the archived file (source_id) when its text is kept there, byte for byte, instead of in data
+    data_length BIGINT                  -- length in bytes of that line (without its newline); read through Store.release_texts
 );
 
 CREATE TABLE IF NOT EXISTS pending_processes (

@@ -1,6 +1,9 @@
 """The store: one DuckDB file (default ``nadzor.duckdb``), its schema, and a content-addressed archive of every
 ingested file beside it (``nadzor.duckdb.archive/ab/abcdef...``).
 
+The archive is part of the store: a release that is a line of an uncompressed JSON-lines file is read from its
+archived file (``Store.release_texts``), not kept a second time in the database.
+
 Queries go through Ibis (``Store.ibis``) so indicators written against it also run on PySpark.
 """
 
@@ -18,7 +21,7 @@ import duckdb
 
 from nadzor.exceptions import StoreError
 
-__all__ = ["Store", "SCHEMA_VERSION", "MODEL_TABLES", "archive_dir_for"]
+__all__ = ["Store", "SCHEMA_VERSION", "MODEL_TABLES", "archive_dir_for", "read_release_texts"]
 
 SCHEMA_VERSION = "1"
 
@@ -99,6 +102,13 @@ class Store:
     def migrate(self) -> None:
         """Create missing tables; record the schema version; undo what an interrupted ingest left."""
         self.con.execute(schema_sql())
+        # A store made before releases could be kept by reference: add the reference columns (NULL: its
+        # releases keep their text in data) and let data be NULL.
+        if not self._has_release_refs():
+            self.con.execute("ALTER TABLE releases ADD COLUMN data_offset BIGINT")
+            self.con.execute("ALTER TABLE releases ADD COLUMN data_length BIGINT")
+            self.con.execute("ALTER TABLE releases ALTER COLUMN data DROP NOT NULL")
+            self._release_refs = True
         self.con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
@@ -154,6 +164,36 @@ class Store:
             raise
         else:
             self.con.execute("COMMIT")
+
+    # -- release texts ---------------------------------------------------------------------------------------
+    def _has_release_refs(self) -> bool:
+        if getattr(self, "_release_refs", None) is None:
+            self._release_refs = bool(self.con.execute(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+                "AND table_name = 'releases' AND column_name = 'data_offset'").fetchone()[0])
+        return self._release_refs
+
+    def release_ref_sql(self, alias: str = "r", text: str | None = None) -> str:
+        """Return the four SQL columns :func:`read_release_texts` needs for the releases table aliased ``alias``.
+
+        ``text`` replaces the first column (the stored text), e.g. to prefer ``processes.compiled``. A store
+        opened read-only that predates references has no reference columns: NULLs stand in for them.
+        """
+        text = text or f"CAST({alias}.data AS VARCHAR)"
+        if self._has_release_refs():
+            return f"{text}, {alias}.source_id, {alias}.data_offset, {alias}.data_length"
+        return f"{text}, {alias}.source_id, NULL::BIGINT, NULL::BIGINT"
+
+    def release_texts(self, rows) -> list[str | None]:
+        """Return the text of each release from rows selected with :meth:`release_ref_sql` (see
+        :func:`read_release_texts`)."""
+        return read_release_texts(self.archive_dir, rows)
+
+    def select_release_texts(self, where: str = "TRUE", params: list | None = None) -> list[str | None]:
+        """Return the texts of the releases (table alias ``r``) matching a SQL condition, in release_key order."""
+        refs = self.con.execute(f"SELECT {self.release_ref_sql('r')} FROM releases r WHERE {where} "
+                                "ORDER BY r.release_key", params or []).fetchall()
+        return self.release_texts(refs)
 
     # -- queries -----------------------------------------------------------------------------------------------
     @property
@@ -243,6 +283,41 @@ class Store:
     def remove_archive(self) -> None:
         """Delete the archive folder (used by tests and `make clean`)."""
         shutil.rmtree(self.archive_dir, ignore_errors=True)
+
+
+def read_release_texts(archive_dir: Path, rows) -> list[str | None]:
+    """Return the text of each release, given rows of (text, source_id, data_offset, data_length).
+
+    A row with text keeps it; a row with an offset is read from its archived file (``archive_dir``/ab/<sha256>),
+    each file opened once and read in offset order, so a batch of many releases is one forward pass per file.
+    Every reader of release texts goes through here. A missing or truncated archived file raises StoreError
+    naming the file and its sha256.
+    """
+    out: list[str | None] = []
+    wanted: dict[str, list[tuple[int, int, int]]] = {}
+    for i, (text, source_id, offset, length) in enumerate(rows):
+        out.append(text)
+        if text is None and offset is not None:
+            wanted.setdefault(source_id, []).append((offset, length, i))
+    for source_id, refs in wanted.items():
+        path = archive_dir / source_id[:2] / source_id
+        try:
+            f = open(path, "rb")
+        except OSError as exc:
+            raise StoreError(
+                f"the archived file {path} (sha256 {source_id}) is missing or unreadable ({exc.strerror or exc}): "
+                "the store keeps releases of JSON-lines files by reference into its archive. Put the archive "
+                "folder back beside the database, or ingest that file again into a new store") from exc
+        refs.sort()
+        with f:
+            for offset, length, i in refs:
+                f.seek(offset)
+                raw = f.read(length)
+                if len(raw) != length:
+                    raise StoreError(f"the archived file {path} (sha256 {source_id}) is shorter than the store "
+                                     f"expects (a release at byte {offset}): the archive was changed")
+                out[i] = raw.decode("utf-8")
+    return out
 
 
 def schema_markdown() -> str:

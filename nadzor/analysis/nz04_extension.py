@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
+
+import orjson
 
 from nadzor.analysis.common import definition, evidence_of
 from nadzor.indicators.definition import Finding
@@ -48,14 +49,11 @@ def _end_dates(release: dict) -> dict[str, str]:
 
 def extensions(store) -> dict[str, dict]:
     """Return {ocid: {days, field, before, after, first, last}} for every end date that moved later."""
-    rows = store.rows(
-        """
+    # Releases stored by reference are read from the archive (Store.release_texts), a batch at a time.
+    cur = store.con.execute(
+        f"""
         WITH multi AS (SELECT ocid FROM releases WHERE kind = 'release' GROUP BY ocid HAVING count(*) > 1)
-        SELECT r.ocid, r.release_id, r.date, r.source_id, r.locator,
-               json_object('contracts', json_extract(r.data, '$.contracts'),
-                           'awards', json_extract(r.data, '$.awards'),
-                           'tender', json_object('contractPeriod', json_extract(r.data, '$.tender.contractPeriod'))
-               )::VARCHAR AS periods
+        SELECT r.ocid, r.release_id, r.date, r.source_id, r.locator, {store.release_ref_sql('r')}
         FROM releases r JOIN multi USING (ocid)
         WHERE r.kind = 'release'
         ORDER BY r.ocid, r.date NULLS FIRST, r.release_id
@@ -63,12 +61,13 @@ def extensions(store) -> dict[str, dict]:
     )
     first: dict[tuple[str, str], tuple[str, dict]] = {}
     last: dict[tuple[str, str], tuple[str, dict]] = {}
-    for r in rows:
-        where = {"release_id": r["release_id"], "date": r["date"], "source_id": r["source_id"],
-                 "locator": r["locator"]}
-        for field, end in _end_dates(json.loads(r["periods"])).items():
-            first.setdefault((r["ocid"], field), (end, where))
-            last[(r["ocid"], field)] = (end, where)
+    while batch := cur.fetchmany(10_000):
+        texts = store.release_texts([row[5:] for row in batch])
+        for (ocid, release_id, date_, source_id, locator, *_ref), text in zip(batch, texts):
+            where = {"release_id": release_id, "date": date_, "source_id": source_id, "locator": locator}
+            for field, end in _end_dates(orjson.loads(text)).items():
+                first.setdefault((ocid, field), (end, where))
+                last[(ocid, field)] = (end, where)
     out: dict[str, dict] = {}
     for key, (before, where_before) in first.items():
         after, where_after = last[key]

@@ -1,7 +1,7 @@
 """Red flags on the store: compute the enabled Cardinal indicators on the ingested processes, write findings.
 
-The compiled release of each process (``coalesce(processes.compiled, releases.data)``, joined on
-``releases.release_key = processes.compiled_from``) goes through exactly the pipeline ``nadzor indicators`` uses
+The compiled release of each process (``processes.compiled``, or the text of the release
+``releases.release_key = processes.compiled_from``, read through ``Store.release_texts``) goes through exactly the pipeline ``nadzor indicators`` uses
 on a JSON-lines file, so results on the store equal Cardinal's on the same releases. Each result becomes a
 Finding with a sentence a journalist can read (a risk indicator, not proof) and evidence pointing at the source
 files (source_id + locator) of the releases involved.
@@ -75,15 +75,17 @@ def _explain(code: str, subject_type: str, subject_id: str, value: float) -> str
 
 
 def _export(store, path: str) -> int:
+    ref = store.release_ref_sql("r", "CAST(coalesce(p.compiled, r.data) AS VARCHAR)")
     cur = store.con.execute(
-        """SELECT CAST(coalesce(p.compiled, r.data) AS VARCHAR)
-        FROM processes p LEFT JOIN releases r ON r.release_key = p.compiled_from
-        WHERE coalesce(p.compiled, r.data) IS NOT NULL ORDER BY p.ocid"""
+        f"""SELECT {ref} FROM processes p LEFT JOIN releases r ON r.release_key = p.compiled_from
+        WHERE p.compiled IS NOT NULL OR r.release_key IS NOT NULL ORDER BY p.ocid"""
     )
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         while batch := cur.fetchmany(10_000):
-            for (text,) in batch:
+            for text in store.release_texts(batch):
+                if text is None:
+                    continue
                 # A raw newline can only be whitespace between JSON tokens, so this keeps one release per line.
                 fh.write(text.replace("\n", " ").replace("\r", " ") + "\n")
                 n += 1

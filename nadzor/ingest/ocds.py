@@ -11,7 +11,9 @@ How it works, and why:
    ocid? compiled?). Plain releases and compiled releases never go back through Python; the rare rest (packages
    inside lines, OCDS 1.0 to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in
    Python.
-4. New releases are stored (raw JSON kept). A process that is one new compiled release is flattened at once from
+4. New releases are stored: a line of an uncompressed JSON-lines file by reference (byte offset and length in
+   the archived file, read back through ``Store.release_texts``), anything the ingest re-serialised or upgraded
+   with its text. A process that is one new compiled release is flattened at once from
    the staged text (nadzor.normalize.flatten, in SQL); every other process they touch is listed as pending and
    rebuilt afterwards: ocdsmerge compiles individual releases, then the same flattening.
 5. A file is staged batch by batch (one transaction each, so memory stays bounded) and marked complete with
@@ -25,6 +27,7 @@ import codecs
 import gzip
 import io
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -222,20 +225,24 @@ _BLANK = " \t\r\x0b\x0c"  # what bytes.strip() removes besides the newline: a li
 
 
 def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, store) -> Iterator[pa.Table]:
-    """Yield the non-blank lines of a JSON-lines file as Arrow tables (source_id, locator ``L<n>``, text, hint).
+    """Yield the non-blank lines of a JSON-lines file as Arrow tables (source_id, locator ``L<n>``, text, hint,
+    byte offset and length of the text in the file).
 
     Lines are split and checked for UTF-8 in Arrow, a chunk at a time. Only a chunk with a line that is not UTF-8
     goes through Python line by line: such a line is quarantined, or decoded in the file's other encoding (found
-    then, over the whole file) with a warning.
+    then, over the whole file) with a warning. Offsets are given for the lines of an uncompressed file read in
+    Arrow, whose text is the file's bytes: releases from them are stored by reference (``releases.data_offset``).
     """
-    f, _ = _open_binary(path)
+    f, gzipped = _open_binary(path)
     first_line = 1
     rest = b""
+    start = 0  # byte offset in the file of the first byte of ``rest``
     with f:
         while True:
             chunk = f.read(LINE_CHUNK)
             if first_line == 1 and not rest and chunk.startswith(codecs.BOM_UTF8):
                 source.encoding = "utf-8-sig"
+            data_start = start
             if chunk:
                 data = rest + chunk
                 cut = data.rfind(b"\n")
@@ -243,12 +250,13 @@ def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, stor
                     rest = data
                     continue
                 rest, data = data[cut + 1:], data[:cut]
+                start = data_start + cut + 1
             else:
                 data, rest = rest, b""
                 if not data:
                     break
             lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
-            table = _lines_table(lines, first_line, source, report, store)
+            table = _lines_table(lines, first_line, source, report, store, None if gzipped else data_start)
             first_line += len(lines)
             if table is not None and table.num_rows:
                 yield table
@@ -256,13 +264,19 @@ def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, stor
                 break
 
 
-def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store):
+def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store,
+                 data_start: int | None):
     numbers = pa.array(range(first_line, first_line + len(lines)), pa.int64())
     try:
         text = lines.cast(pa.large_string())
     except pa.ArrowInvalid:
         return _lines_table_python(lines, first_line, source, report, store)
     keep = pc.greater(pc.binary_length(pc.utf8_trim(text, _BLANK)), 0)
+    if data_start is None:
+        offsets = pa.nulls(len(lines), pa.int64())
+    else:  # each line starts one byte (its newline) after the end of the previous one
+        sizes = pc.add(pc.binary_length(lines).cast(pa.int64()), 1)
+        offsets = pc.add(pc.subtract(pc.cumulative_sum(sizes), sizes), data_start)
     text = pc.utf8_rtrim(text.filter(keep), "\r")
     numbers = numbers.filter(keep)
     n = len(text)
@@ -271,6 +285,8 @@ def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: I
         pa.array([f"L{i}" for i in numbers.to_pylist()], pa.string()),
         text,
         pa.nulls(n, pa.string()),
+        offsets.filter(keep),
+        pa.nulls(n, pa.int64()) if data_start is None else pc.binary_length(text).cast(pa.int64()),
     ], schema=_UNIT_SCHEMA)
 
 
@@ -309,6 +325,8 @@ def _lines_table_python(lines: pa.Array, first_line: int, source: SourceInfo, re
         pa.array(locators, pa.string()),
         pa.array(texts, pa.large_string()),
         pa.nulls(len(texts), pa.string()),
+        pa.nulls(len(texts), pa.int64()),
+        pa.nulls(len(texts), pa.int64()),
     ], schema=_UNIT_SCHEMA)
 
 
@@ -417,7 +435,7 @@ def _iter_document(path: Path, encoding: str, source: SourceInfo, report: Ingest
 _SHAPE = json.dumps({"ocid": "JSON", "id": "JSON", "date": "VARCHAR", "tag": "JSON", "releases": "JSON",
                      "records": "JSON", "compiledRelease": "JSON"})
 _UNIT_SCHEMA = pa.schema([("source_id", pa.string()), ("locator", pa.string()), ("text", pa.large_string()),
-                          ("hint", pa.string())])
+                          ("hint", pa.string()), ("data_offset", pa.int64()), ("data_length", pa.int64())])
 
 
 def _units_table(units: list[Unit]) -> pa.Table:
@@ -426,6 +444,8 @@ def _units_table(units: list[Unit]) -> pa.Table:
         pa.array([u.locator for u in units], pa.string()),
         pa.array([u.text for u in units], pa.large_string()),
         pa.array([u.version_hint for u in units], pa.string()),
+        pa.nulls(len(units), pa.int64()),
+        pa.nulls(len(units), pa.int64()),
     ], schema=_UNIT_SCHEMA)
 
 
@@ -494,8 +514,8 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
                      AND (coalesce(hint, '') = '1.1' OR list_contains(json_keys(text), 'parties')
                           OR NOT list_has_any(json_keys(text), ['buyer', 'tender', 'awards'])) THEN 'release'
             END AS kind,
-            CAST(NULL AS VARCHAR) AS upgraded_from
-        FROM (SELECT seq, source_id, locator, text, hint,
+            CAST(NULL AS VARCHAR) AS upgraded_from, data_offset, data_length
+        FROM (SELECT seq, source_id, locator, text, hint, data_offset, data_length,
                      try(json_transform(text, '{_SHAPE}')) AS r FROM _units_arrow)
     """)
     con.unregister("_units_arrow")
@@ -559,9 +579,11 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
           AND ocid NOT IN (SELECT ocid FROM pending_processes)
     """)
     inserted = con.execute("""
-        INSERT INTO releases
-        SELECT j.release_key, j.ocid, j.release_id, j.kind, j.date, j.tag, j.content_hash, c.text, j.upgraded_from,
-               j.source_id, j.locator
+        INSERT INTO releases (release_key, ocid, release_id, kind, date, tag, content_hash, data, upgraded_from,
+                              source_id, locator, data_offset, data_length)
+        SELECT j.release_key, j.ocid, j.release_id, j.kind, j.date, j.tag, j.content_hash,
+               CASE WHEN c.data_offset IS NULL THEN c.text END, j.upgraded_from, j.source_id, j.locator,
+               c.data_offset, c.data_length
         FROM _judged j JOIN _c c USING (seq) WHERE j.old_hash IS NULL AND j.nth = 1
     """).fetchone()[0]
     report.releases += inserted
@@ -606,7 +628,7 @@ def _expand_slow(store, sources: dict[str, SourceInfo], report: IngestReport) ->
     con.register("_slow_arrow", slow_tbl)
     con.execute(f"""
         INSERT INTO _c
-        SELECT seq, source_id, locator, text, NULL, json_transform(text, '{_SHAPE}'), kind, upgraded_from
+        SELECT seq, source_id, locator, text, NULL, json_transform(text, '{_SHAPE}'), kind, upgraded_from, NULL, NULL
         FROM _slow_arrow
     """)
     con.unregister("_slow_arrow")
@@ -737,8 +759,11 @@ def _expand_record(store, source, locator, rec, version, report) -> list[_Good]:
 def _same_content(store, text, ocid, release_id, old_locator, old_source) -> bool:
     """Decide a hash conflict by comparing parsed JSON: key order, spacing and 1 vs 1.0 do not make content
     differ."""
-    old = store.scalar("SELECT data FROM releases WHERE ocid = ? AND release_id = ? AND kind = 'release'",
-                       [ocid, release_id]) if old_locator is not None else None
+    old = None
+    if old_locator is not None:
+        texts = store.select_release_texts("r.ocid = ? AND r.release_id = ? AND r.kind = 'release'",
+                                           [ocid, release_id])
+        old = texts[0] if texts else None
     if old is None:
         old = store.scalar("SELECT c.text FROM _keys k JOIN _c c USING (seq) WHERE k.ocid = ? AND k.release_id = ? "
                            "ORDER BY k.seq LIMIT 1", [ocid, release_id])
@@ -801,8 +826,8 @@ def _rebuild_chunk(store) -> None:
         SELECT ocid, count(*) AS n FROM releases SEMI JOIN _chunk USING (ocid) GROUP BY ocid
     """)
     con.execute("""
-        INSERT INTO _docs
-        SELECT q.ocid, source_id, locator, data, NULL, release_key, k.n FROM (
+        CREATE OR REPLACE TEMP TABLE _latest AS
+        SELECT q.ocid, q.source_id, q.locator, q.release_key, k.n, q.data, q.data_offset, q.data_length FROM (
             SELECT r.*, row_number() OVER (PARTITION BY r.ocid ORDER BY r.date DESC NULLS LAST,
                                            r.release_key DESC) AS rn
             FROM releases r SEMI JOIN _chunk c ON r.ocid = c.ocid
@@ -810,17 +835,32 @@ def _rebuild_chunk(store) -> None:
               AND r.ocid NOT IN (SELECT ocid FROM releases WHERE kind = 'release' AND ocid IN (SELECT ocid FROM _chunk))
         ) q JOIN _counts k ON q.ocid = k.ocid WHERE rn = 1
     """)
+    if con.execute("SELECT count(*) FROM _latest WHERE data_offset IS NOT NULL").fetchone()[0]:
+        # texts kept by reference: read them from the archive (one pass per file) into _docs
+        rows = con.execute("SELECT ocid, source_id, locator, release_key, n, CAST(data AS VARCHAR), source_id, "
+                           "data_offset, data_length FROM _latest").fetchall()
+        cols = list(zip(*rows))
+        con.register("_latest_arrow", pa.table({
+            "ocid": pa.array(cols[0], pa.string()), "source_id": pa.array(cols[1], pa.string()),
+            "locator": pa.array(cols[2], pa.string()), "release_key": pa.array(cols[3], pa.string()),
+            "n": pa.array(cols[4], pa.int64()),
+            "doc": pa.array(store.release_texts([r[5:] for r in rows]), pa.large_string())}))
+        con.execute("INSERT INTO _docs SELECT ocid, source_id, locator, doc, NULL, release_key, n FROM _latest_arrow")
+        con.unregister("_latest_arrow")
+    else:
+        con.execute("INSERT INTO _docs SELECT ocid, source_id, locator, data, NULL, release_key, n FROM _latest")
     # Processes with individual releases: merged with ocdsmerge; versioned-only ones: their last values.
-    rows = con.execute("""
-        SELECT r.ocid, r.kind, r.data, r.source_id, r.locator, r.release_key, k.n
+    rows = con.execute(f"""
+        SELECT r.ocid, r.kind, r.source_id, r.locator, r.release_key, k.n, {store.release_ref_sql('r')}
         FROM releases r JOIN _counts k ON r.ocid = k.ocid
         WHERE r.kind = 'release' OR (r.kind = 'versioned' AND r.ocid NOT IN (
             SELECT ocid FROM releases WHERE kind IN ('release', 'compiled') AND ocid IN (SELECT ocid FROM _chunk)))
         ORDER BY r.ocid, r.date NULLS FIRST, r.release_key
     """).fetchall()
+    texts = store.release_texts([row[6:] for row in rows])
     merged = []
     by_ocid: dict[str, list] = {}
-    for ocid, kind, data, source_id, locator, key, n in rows:
+    for (ocid, kind, source_id, locator, key, n, *_ref), data in zip(rows, texts):
         by_ocid.setdefault(ocid, []).append((kind, orjson.loads(data), source_id, locator, key, n))
     for ocid, rels in by_ocid.items():
         count = rels[0][5]
@@ -850,7 +890,7 @@ def _rebuild_chunk(store) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _flat AS SELECT ocid, source_id, locator, "
                 f"json_transform(doc, '{_FLAT_STRUCTURE}') AS r, compiled, compiled_from, release_count FROM _docs")
     _store_flat(store)
-    for t in ("_docs", "_flat", "_counts"):
+    for t in ("_docs", "_flat", "_counts", "_latest"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -997,6 +1037,9 @@ def _finish(store, source: SourceInfo) -> None:
 # Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
 GROUP_BYTES = 64 << 20
 CHECKPOINT_EVERY = "1GB"  # of write-ahead log while staging
+# DuckDB's memory while ingesting, unless NADZOR_MEMORY_LIMIT says otherwise. About 550 MiB of the ingest's peak
+# is outside DuckDB's pool (Python, Arrow batches, parsing): 400MB keeps the whole under 1 GiB (benchmarks/RESULTS.md).
+INGEST_MEMORY_LIMIT = "400MB"
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
@@ -1016,18 +1059,25 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
     # tables' last row groups every time and cost more than the staging itself.
     threshold = store.scalar("SELECT current_setting('checkpoint_threshold')")
     store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_EVERY}'")
+    memory = store.scalar("SELECT current_setting('memory_limit')")
+    store.con.execute(f"SET memory_limit = '{os.environ.get('NADZOR_MEMORY_LIMIT', INGEST_MEMORY_LIMIT)}'")
     i = 0
     try:
-        while i < len(files):
-            try:
-                i = _ingest_group(store, files, i, report, progress, on_file)
-            except BaseException:
-                store.discard_incomplete()  # batches already committed for the file(s) that failed
-                raise
+        try:
+            while i < len(files):
+                try:
+                    i = _ingest_group(store, files, i, report, progress, on_file)
+                except BaseException:
+                    store.discard_incomplete()  # batches already committed for the file(s) that failed
+                    raise
+        finally:
+            store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
+        report.processes_updated = rebuild_processes(
+            store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
+        if store.path is not None:
+            store.con.execute("CHECKPOINT")  # what staging left in the log is written here, within the same limit
     finally:
-        store.con.execute(f"SET checkpoint_threshold = '{threshold}'")
-    report.processes_updated = rebuild_processes(
-        store, progress=(lambda d, t: progress("build", d, t)) if progress else None)
+        store.con.execute(f"SET memory_limit = '{memory}'")
     report.quarantined = store.scalar("SELECT count(*) FROM quarantine") - quarantined_before
     return report
 

@@ -6,7 +6,8 @@ staged text when a process is one compiled release, so that JSON is parsed once,
 otherwise). Rows go to the tables ``into`` names (temporary copies, so that checks afterwards read only this batch).
 Array elements may carry ``__nz_origin`` ("source_id|pointer", see nadzor.normalize.compile) when the process was
 merged from several releases; otherwise a row's locator is the document's locator plus the element's pointer.
-Values of the wrong JSON type become NULL here; the raw JSON stays in ``releases.data``.
+Values of the wrong JSON type become NULL here; the release as published stays in the store
+(``releases.data``, or the archived file it references; see ``Store.release_texts``).
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ def export_ocds(store, path: Path, *, scope: str = "surveillance") -> dict:
     r = queries.Reader.from_store(store)
     where, params = queries.purchase_where(r, queries.PurchaseFilters(scope=scope))
     clause = ("WHERE " + " AND ".join(where)) if where else ""
+    ref = store.release_ref_sql("rel", "coalesce(CAST(p.compiled AS VARCHAR), CAST(rel.data AS VARCHAR))")
     cur = r.cursor().execute(
-        f"""SELECT coalesce(CAST(p.compiled AS VARCHAR), CAST(rel.data AS VARCHAR)) FROM processes p
+        f"""SELECT {ref} FROM processes p
             LEFT JOIN releases rel ON rel.release_key = p.compiled_from {clause} ORDER BY p.ocid""", params)
     n = 0
     with open(path, "wb") as out:
@@ -27,7 +28,7 @@ def export_ocds(store, path: Path, *, scope: str = "surveillance") -> dict:
                 "publisher": {"name": f"nadzor {__version__} (compiled from the sources listed on /sources)"}}
         out.write(orjson.dumps(head)[:-1] + b',"releases":[')
         while batch := cur.fetchmany(1000):
-            for (data,) in batch:
+            for data in store.release_texts(batch):
                 if data is None:
                     continue
                 out.write((b"," if n else b"") + data.encode())

@@ -70,8 +70,11 @@ class Reader:
     empty tables as if nothing had been found.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, label: str = "store"):
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, label: str = "store", store=None):
         self._con = con
+        self.store = store  # for release texts kept by reference in the store's archive (Store.release_texts)
+        if store is not None:
+            store.release_ref_sql()  # looks the columns up once, here, not from several threads
         self._local = threading.local()
         self.label = label
         self.refresh()
@@ -79,7 +82,7 @@ class Reader:
     @classmethod
     def from_store(cls, store) -> Reader:
         """Wrap an open :class:`nadzor.store.Store`."""
-        return cls(store.con, label=str(store.path or ":memory:"))
+        return cls(store.con, label=str(store.path or ":memory:"), store=store)
 
     def refresh(self) -> None:
         """Re-read which tables exist and which analysis tables hold rows; forget cached aggregates."""
@@ -520,12 +523,12 @@ def _all_sources(r: Reader) -> list[dict]:
 
 def get_release(r: Reader, ocid: str):
     """Return the compiled release of a process as published (JSON text)."""
-    row = r.one("""SELECT coalesce(CAST(p.compiled AS VARCHAR), CAST(rel.data AS VARCHAR)) AS data
-                   FROM processes p LEFT JOIN releases rel ON rel.release_key = p.compiled_from
-                   WHERE p.ocid = ?""", [ocid])
+    ref = r.store.release_ref_sql("rel", "coalesce(CAST(p.compiled AS VARCHAR), CAST(rel.data AS VARCHAR))")
+    row = r.cursor().execute(*_expand(f"""SELECT {ref} FROM processes p LEFT JOIN releases rel
+                                          ON rel.release_key = p.compiled_from WHERE p.ocid = ?""", [ocid])).fetchone()
     if row is None:
         raise NotFoundError(f"no process with ocid {ocid!r}")
-    return row["data"]
+    return r.store.release_texts([row])[0]
 
 
 # -- buyers and suppliers -------------------------------------------------------------------------------------

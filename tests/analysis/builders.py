@@ -102,7 +102,7 @@ class Builder:
     def release(self, ocid, release_id, date, data, tag=("contract",)):
         """Add one individual release of ``ocid`` (for contract-period history)."""
         self.con.execute(
-            "INSERT INTO releases VALUES (?, ?, ?, 'release', ?, ?, 'h', ?, NULL, 'src', ?)",
+            "INSERT INTO releases VALUES (?, ?, ?, 'release', ?, ?, 'h', ?, NULL, 'src', ?, NULL, NULL)",
             [f"release:{ocid}:{release_id}", ocid, release_id, date, list(tag), json.dumps(data), f"L{release_id}"],
         )
 
@@ -119,7 +119,7 @@ def load_case(store, path, expected):
     con = store.con
     for ocid, releases in by_ocid.items():
         for n, r in releases:
-            con.execute("INSERT INTO releases VALUES (?, ?, ?, 'release', ?, ?, 'h', ?, NULL, 'src', ?)",
+            con.execute("INSERT INTO releases VALUES (?, ?, ?, 'release', ?, ?, 'h', ?, NULL, 'src', ?, NULL, NULL)",
                         [f"release:{ocid}:{r['id']}", ocid, r["id"], r["date"], r.get("tag"), json.dumps(r), f"L{n}"])
         n0, first = releases[0]
         t = first["tender"]
