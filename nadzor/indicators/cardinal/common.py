@@ -74,6 +74,25 @@ class Run:
         else:
             self.t = {name: backend.table(name) for name in names}
 
+    def materialize(self, expr, name: str):
+        """Return ``expr`` computed once into a temporary table ``name`` on DuckDB (``expr`` itself elsewhere).
+
+        For a sub-result several queries share: DuckDB would otherwise plan and run it again in each of them.
+        """
+        if self.backend.name != "duckdb":
+            return expr
+        schema = expr.schema()
+        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.backend.compile(expr)}")
+        return ibis.table(schema, name=name)
+
+    def pid_table(self, pids: list[int], name: str):
+        """Return a table of one ``pid`` column holding ``pids`` (to narrow a query to a few processes)."""
+        if self.backend.name != "duckdb":
+            return ibis.memtable({"pid": list(pids)}, schema={"pid": "int64"})
+        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest(?::BIGINT[]) AS pid",
+                                 [list(pids)])
+        return ibis.table({"pid": "int64"}, name=name)
+
     def fetch(self, expr) -> list[dict]:
         """Execute ``expr`` on the backend and return its rows as dicts."""
         return list(self.rows(expr))
@@ -129,7 +148,7 @@ class Run:
     def single_award(self, p):
         """Final processes with exactly one active award to exactly one supplier with a string id.
 
-        Columns: pid, ocid, supplier_id.
+        Columns: pid, supplier_id.
         """
         a = self.t["awards"]
         active = a.filter(a.status == "active")
@@ -139,9 +158,14 @@ class Run:
         one = one.filter((one.n == 1) & (one.n_suppliers == 1))
         s = self.t["award_suppliers"]
         s = s.filter(s.supplier_id.notnull())
-        fp = self.final_processes(p).select("pid", "ocid")
-        j = fp.join(one, "pid").select("pid", "ocid", "award_idx")
-        return j.join(s, ["pid", "award_idx"]).select("pid", "ocid", "supplier_id")
+        fp = self.final_processes(p).select("pid")
+        j = fp.join(one, "pid").select("pid", "award_idx")
+        return j.join(s, ["pid", "award_idx"]).select("pid", "supplier_id")
+
+    @cached_property
+    def single_awards(self):
+        """``single_award`` of all processes Cardinal looks at, computed once (R024, R025, R058 share it)."""
+        return self.materialize(self.single_award(self.processes), "nz_single_awards")
 
     def valid_priced_bids(self):
         """Valid bids with a numeric amount, a string currency and exactly one tenderer with a string id."""
@@ -152,8 +176,11 @@ class Run:
 
     @cached_property
     def ratio_processes(self):
-        """Processes eligible for R024/R058: price comparison and the single-award rule (pid, ocid, supplier_id)."""
-        return self.single_award(self.price_comparison(self.processes))
+        """Processes eligible for R024/R058: price comparison and the single-award rule (pid, supplier_id)."""
+        p = self.processes
+        pc = self.price_comparison(p)
+        # The single-award rule is row-wise on processes, so narrowing afterwards gives the same rows.
+        return self.single_awards if pc is p else self.single_awards.semi_join(pc, "pid")
 
     @cached_property
     def r036_bids(self):
