@@ -23,9 +23,9 @@ def expressions(run) -> dict:
     sb = sb.mutate(disq=(sb.status == "disqualified").cast("int64"))
     per = sb.group_by("pid").agg(n=sb.count(), d=sb.disq.sum())
     per = p.join(per, "pid")
-    bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull())
-    t = sb.semi_join(p, "pid").join(bt, ["pid", "bid_idx"])
+    t = run.submitted_bids.select("pid", "bid_idx", "status", "has_tenderers", "sole_tenderer_id")
+    t = run.tenderers(t.semi_join(p, "pid"))
+    t = t.mutate(disq=(t.status == "disqualified").cast("int64"))
     rows = ibis.union(
         per.select(grp=ibis.literal("Buyer"), key=per.buyer_id, d=per.d, n=per.n),
         per.select(grp=ibis.literal("ProcuringEntity"), key=per.pe_id, d=per.d, n=per.n),
