@@ -60,7 +60,7 @@ def compute_on_tables(backend, settings: Settings, *, map: bool = False) -> Resu
 
 def _tenderers_map(run, result) -> None:
     b = run.submitted_bids.select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
-    t = run.tenderers(b.semi_join(run.processes, "pid")).select("pid", "tenderer_id").distinct()
+    t = run.tenderers(run.within(b)).select("pid", "tenderer_id").distinct()
     j = t.join(run.processes.select("pid", "ocid"), "pid")
     for row in run.fetch(j.select("ocid", "tenderer_id").distinct()):
         result.add_map("ocid_tenderer", row["ocid"], row["tenderer_id"])

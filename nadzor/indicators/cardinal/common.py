@@ -113,25 +113,46 @@ class Run:
 
     # Global rules -----------------------------------------------------------------------------------------
 
-    @cached_property
-    def processes(self):
-        """Processes Cardinal looks at: string ocid, tender not cancelled, not in ``[exclusions]``."""
-        p = self.t["processes"]
+    def _looked_at(self, p):
         cond = p.tender_status.isnull() | (p.tender_status != "cancelled")
         excluded = pipe_list(self.settings.get("exclusions", "procurement_method_details"))
         if excluded:
             cond &= p.pmd.isnull() | ~p.pmd.isin(excluded)
-        return p.filter(cond)
+        return cond
 
-    def price_comparison(self, p):
-        """Apply the price-comparison allow/deny lists on ``procurementMethodDetails`` (R024 R028 R036 R058)."""
+    def _price_condition(self, p):
         allow = pipe_list(self.settings.top.get("price_comparison_procurement_methods"))
         deny = pipe_list(self.settings.top.get("no_price_comparison_procurement_methods"))
         if allow:
-            return p.filter(p.pmd.notnull() & p.pmd.isin(allow))
+            return p.pmd.notnull() & p.pmd.isin(allow)
         if deny:
-            return p.filter(p.pmd.isnull() | ~p.pmd.isin(deny))
-        return p
+            return p.pmd.isnull() | ~p.pmd.isin(deny)
+        return None
+
+    @cached_property
+    def processes(self):
+        """Processes Cardinal looks at: string ocid, tender not cancelled, not in ``[exclusions]``."""
+        p = self.t["processes"]
+        return p.filter(self._looked_at(p))
+
+    def price_comparison(self, p):
+        """Apply the price-comparison allow/deny lists on ``procurementMethodDetails`` (R024 R028 R036 R058)."""
+        cond = self._price_condition(p)
+        return p if cond is None else p.filter(cond)
+
+    def within(self, table, *, price_comparison: bool = False):
+        """Keep the rows of ``table`` (bids, awards...: any table with ``pid``) whose process Cardinal looks at,
+        and with ``price_comparison`` that passes the price-comparison lists.
+
+        The same rows as a semi-join with ``processes``, written as an anti-join with the processes left out
+        (usually few), which is much cheaper than matching against nearly all processes. This relies on the
+        reader writing rows of the other tables only for processes (releases with a string ocid).
+        """
+        p = self.t["processes"]
+        cond = self._looked_at(p)
+        if price_comparison and (pc := self._price_condition(p)) is not None:
+            cond &= pc
+        return table.anti_join(p.filter(~cond).select("pid"), "pid")
 
     @cached_property
     def submitted_bids(self):

@@ -11,9 +11,8 @@ CODE = "R028"
 
 def expression(run):
     """Return each bid whose (amount, currency) equals the previous such bid's but with other tenderers."""
-    p = run.price_comparison(run.processes)
     b = run.submitted_bids
-    b = b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull()).semi_join(p, "pid")
+    b = run.within(b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull()), price_comparison=True)
     x = b.select("pid", "bid_idx", "amount", "currency", "has_tenderers", "sole_tenderer_id")
     # Only a price seen at least twice in a process can be flagged: build id sets for those bids alone.
     dup = x.group_by(["pid", "amount", "currency"]).agg(n=x.count())

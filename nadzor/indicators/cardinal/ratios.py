@@ -11,12 +11,19 @@ from nadzor.indicators.cardinal.common import first_by
 __all__ = ["expression", "details_expression", "variant_expression", "ratios", "Ratios"]
 
 
-def _eligible_bids(run):
-    """Valid priced bids in the main currency of the eligible processes, with the process's supplier."""
+def _eligible_bids(run, pids=None):
+    """Valid priced bids in the main currency of the eligible processes, with the process's supplier.
+
+    ``pids`` (a table with a ``pid`` column) narrows both sides before they are joined.
+    """
     v = run.valid_priced_bids()
     currency = run.main_currency
     v = v.filter(v.currency == currency) if currency is not None else v.filter(v.pid < 0)
-    return v.join(run.ratio_processes, "pid")
+    eligible = run.ratio_processes
+    if pids is not None:
+        v = v.semi_join(pids, "pid")
+        eligible = eligible.semi_join(pids, "pid")
+    return v.join(eligible, "pid")
 
 
 def expression(run):
@@ -37,7 +44,7 @@ def details_expression(run, pids):
 
     The lowest other bidder is the first by (amount, bid index), as Cardinal's fold keeps it.
     """
-    j = _eligible_bids(run).semi_join(pids, "pid")
+    j = _eligible_bids(run, pids)
     other = j.filter(j.tenderer_id != j.supplier_id)
     second = first_by(other, "pid", ["amount", "bid_idx"])
     p = run.t["processes"].semi_join(pids, "pid").select("pid", "ocid")
