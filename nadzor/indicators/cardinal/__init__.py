@@ -59,10 +59,9 @@ def compute_on_tables(backend, settings: Settings, *, map: bool = False) -> Resu
 
 
 def _tenderers_map(run, result) -> None:
-    b = run.submitted_bids.semi_join(run.processes, "pid")
-    bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull())
-    j = b.join(bt, ["pid", "bid_idx"]).join(run.processes.select("pid", "ocid"), "pid")
+    b = run.submitted_bids.select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
+    t = run.tenderers(run.within(b)).select("pid", "tenderer_id").distinct()
+    j = t.join(run.processes.select("pid", "ocid"), "pid")
     for row in run.fetch(j.select("ocid", "tenderer_id").distinct()):
         result.add_map("ocid_tenderer", row["ocid"], row["tenderer_id"])
 

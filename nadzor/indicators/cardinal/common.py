@@ -74,6 +74,26 @@ class Run:
         else:
             self.t = {name: backend.table(name) for name in names}
 
+    def materialize(self, expr, name: str):
+        """Return ``expr`` computed once into a temporary table ``name`` on DuckDB (``expr`` itself elsewhere).
+
+        For a sub-result several queries share: DuckDB would otherwise plan and run it again in each of them.
+        """
+        if self.backend.name != "duckdb":
+            return expr
+        schema = expr.schema()
+        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.backend.compile(expr)}")
+        return ibis.table(schema, name=name)
+
+    def pid_table(self, pids: list[int], name: str):
+        """Return a table of one ``pid`` column holding ``pids`` (to narrow a query to a few processes)."""
+        if self.backend.name != "duckdb":
+            return ibis.memtable({"pid": list(pids)}, schema={"pid": "int64"})
+        # Integers written into the SQL text: binding a Python list as a parameter imports pandas (~0.5 s).
+        values = ",".join(str(int(pid)) for pid in pids)
+        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest([{values}]::BIGINT[]) AS pid")
+        return ibis.table({"pid": "int64"}, name=name)
+
     def fetch(self, expr) -> list[dict]:
         """Execute ``expr`` on the backend and return its rows as dicts."""
         return list(self.rows(expr))
@@ -93,25 +113,46 @@ class Run:
 
     # Global rules -----------------------------------------------------------------------------------------
 
-    @cached_property
-    def processes(self):
-        """Processes Cardinal looks at: string ocid, tender not cancelled, not in ``[exclusions]``."""
-        p = self.t["processes"]
+    def _looked_at(self, p):
         cond = p.tender_status.isnull() | (p.tender_status != "cancelled")
         excluded = pipe_list(self.settings.get("exclusions", "procurement_method_details"))
         if excluded:
             cond &= p.pmd.isnull() | ~p.pmd.isin(excluded)
-        return p.filter(cond)
+        return cond
 
-    def price_comparison(self, p):
-        """Apply the price-comparison allow/deny lists on ``procurementMethodDetails`` (R024 R028 R036 R058)."""
+    def _price_condition(self, p):
         allow = pipe_list(self.settings.top.get("price_comparison_procurement_methods"))
         deny = pipe_list(self.settings.top.get("no_price_comparison_procurement_methods"))
         if allow:
-            return p.filter(p.pmd.notnull() & p.pmd.isin(allow))
+            return p.pmd.notnull() & p.pmd.isin(allow)
         if deny:
-            return p.filter(p.pmd.isnull() | ~p.pmd.isin(deny))
-        return p
+            return p.pmd.isnull() | ~p.pmd.isin(deny)
+        return None
+
+    @cached_property
+    def processes(self):
+        """Processes Cardinal looks at: string ocid, tender not cancelled, not in ``[exclusions]``."""
+        p = self.t["processes"]
+        return p.filter(self._looked_at(p))
+
+    def price_comparison(self, p):
+        """Apply the price-comparison allow/deny lists on ``procurementMethodDetails`` (R024 R028 R036 R058)."""
+        cond = self._price_condition(p)
+        return p if cond is None else p.filter(cond)
+
+    def within(self, table, *, price_comparison: bool = False):
+        """Keep the rows of ``table`` (bids, awards...: any table with ``pid``) whose process Cardinal looks at,
+        and with ``price_comparison`` that passes the price-comparison lists.
+
+        The same rows as a semi-join with ``processes``, written as an anti-join with the processes left out
+        (usually few), which is much cheaper than matching against nearly all processes. This relies on the
+        reader writing rows of the other tables only for processes (releases with a string ocid).
+        """
+        p = self.t["processes"]
+        cond = self._looked_at(p)
+        if price_comparison and (pc := self._price_condition(p)) is not None:
+            cond &= pc
+        return table.anti_join(p.filter(~cond).select("pid"), "pid")
 
     @cached_property
     def submitted_bids(self):
@@ -129,7 +170,7 @@ class Run:
     def single_award(self, p):
         """Final processes with exactly one active award to exactly one supplier with a string id.
 
-        Columns: pid, ocid, supplier_id.
+        Columns: pid, supplier_id.
         """
         a = self.t["awards"]
         active = a.filter(a.status == "active")
@@ -139,9 +180,14 @@ class Run:
         one = one.filter((one.n == 1) & (one.n_suppliers == 1))
         s = self.t["award_suppliers"]
         s = s.filter(s.supplier_id.notnull())
-        fp = self.final_processes(p).select("pid", "ocid")
-        j = fp.join(one, "pid").select("pid", "ocid", "award_idx")
-        return j.join(s, ["pid", "award_idx"]).select("pid", "ocid", "supplier_id")
+        fp = self.final_processes(p).select("pid")
+        j = fp.join(one, "pid").select("pid", "award_idx")
+        return j.join(s, ["pid", "award_idx"]).select("pid", "supplier_id")
+
+    @cached_property
+    def single_awards(self):
+        """``single_award`` of all processes Cardinal looks at, computed once (R024, R025, R058 share it)."""
+        return self.materialize(self.single_award(self.processes), "nz_single_awards")
 
     def valid_priced_bids(self):
         """Valid bids with a numeric amount, a string currency and exactly one tenderer with a string id."""
@@ -150,21 +196,44 @@ class Run:
                       & b.sole_tenderer_id.notnull())
         return vb.select("pid", "bid_idx", "amount", "currency", tenderer_id="sole_tenderer_id")
 
+    def tenderers(self, bids):
+        """Return one row per tenderer with a string id of each bid in ``bids`` (a filtered ``bids`` table),
+        with the bids' columns plus ``tenderer_id``.
+
+        A bid with a single tenderer carries its id (``sole_tenderer_id``), so only the other bids (consortia,
+        non-string ids) are joined with ``bid_tenderers``: the same rows as joining them all, at a fraction of
+        the cost.
+        """
+        bt = self.t["bid_tenderers"]
+        bt = bt.filter(bt.tenderer_id.notnull())
+        columns = [c for c in bids.columns if c != "sole_tenderer_id"]
+        sole = bids.filter(bids.sole_tenderer_id.notnull())
+        sole = sole.select(*columns, tenderer_id=sole.sole_tenderer_id)
+        rest = bids.filter(bids.sole_tenderer_id.isnull() & bids.has_tenderers)
+        rest = rest.join(bt, ["pid", "bid_idx"]).select(*columns, "tenderer_id")
+        return sole.union(rest, distinct=False)
+
     @cached_property
     def ratio_processes(self):
-        """Processes eligible for R024/R058: price comparison and the single-award rule (pid, ocid, supplier_id)."""
-        return self.single_award(self.price_comparison(self.processes))
+        """Processes eligible for R024/R058: price comparison and the single-award rule (pid, supplier_id)."""
+        p = self.processes
+        pc = self.price_comparison(p)
+        # The single-award rule is row-wise on processes, so narrowing afterwards gives the same rows.
+        return self.single_awards if pc is p else self.single_awards.semi_join(pc, "pid")
 
     @cached_property
     def r036_bids(self):
-        """Submitted bids with a numeric amount and a string currency, in processes with an active award."""
+        """Submitted bids with a numeric amount and a string currency, in processes with an active award.
+
+        Columns: pid, bid_idx, status, amount, currency.
+        """
         p = self.price_comparison(self.processes)
         a = self.t["awards"]
         with_active = a.filter(a.status == "active").select("pid").distinct()
-        p = p.filter(p.has_awards).semi_join(with_active, "pid").select("pid", "ocid")
+        p = p.filter(p.has_awards).semi_join(with_active, "pid")
         b = self.submitted_bids
-        b = b.filter(b.amount.notnull() & b.currency.notnull())
-        return p.join(b, "pid").select("pid", "ocid", "bid_idx", "status", "amount", "currency")
+        b = b.filter(b.amount.notnull() & b.currency.notnull()).semi_join(p, "pid")
+        return b.select("pid", "bid_idx", "status", "amount", "currency")
 
     @cached_property
     def main_currency(self) -> str | None:

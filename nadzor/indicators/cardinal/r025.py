@@ -11,7 +11,7 @@ CODE = "R025"
 
 def expression(run):
     """Return per tenderer: processes with a valid bid (den) and processes won (num)."""
-    sa = run.single_award(run.processes)
+    sa = run.single_awards
     b = run.t["bids"]
     b = b.filter((b.status == "valid") & b.sole_tenderer_id.notnull())
     vt = b.select("pid", tenderer_id="sole_tenderer_id").distinct()  # once per process

@@ -11,22 +11,21 @@ CODE = "R028"
 
 def expression(run):
     """Return each bid whose (amount, currency) equals the previous such bid's but with other tenderers."""
-    p = run.price_comparison(run.processes).select("pid", "ocid")
     b = run.submitted_bids
-    b = b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull())
-    x = p.join(b, "pid").select("pid", "ocid", "bid_idx", "amount", "currency")
+    b = run.within(b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull()), price_comparison=True)
+    x = b.select("pid", "bid_idx", "amount", "currency", "has_tenderers", "sole_tenderer_id")
     # Only a price seen at least twice in a process can be flagged: build id sets for those bids alone.
     dup = x.group_by(["pid", "amount", "currency"]).agg(n=x.count())
     x = x.semi_join(dup.filter(dup.n >= 2), ["pid", "amount", "currency"])
-    bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull()).semi_join(x, ["pid", "bid_idx"])
-    ids = bt.group_by(["pid", "bid_idx"]).agg(ids=bt.tenderer_id.collect(distinct=True))
-    ids = ids.mutate(ids=ids.ids.sort())
-    x = x.join(ids, ["pid", "bid_idx"]).select("pid", "ocid", "bid_idx", "amount", "currency", "ids")
+    t = run.tenderers(x)
+    x = t.group_by(["pid", "bid_idx", "amount", "currency"]).agg(ids=t.tenderer_id.collect(distinct=True))
+    x = x.mutate(ids=x.ids.sort())
     # Cardinal keeps the last set of tenderer ids seen per price and compares each bid with it.
     w = ibis.window(group_by=["pid", "amount", "currency"], order_by="bid_idx")
     x = x.mutate(prev_ids=x.ids.lag().over(w))
-    return x.filter(x.prev_ids.notnull() & (x.ids != x.prev_ids)).select("ocid", "ids", "prev_ids")
+    x = x.filter(x.prev_ids.notnull() & (x.ids != x.prev_ids))
+    x = x.join(run.t["processes"].select("pid", "ocid"), "pid")
+    return x.select("ocid", "ids", "prev_ids")
 
 
 def evaluate(run, result) -> None:

@@ -18,23 +18,26 @@ def expressions(run) -> dict:
     One query reads the bids once for Buyer, ProcuringEntity and Tenderer; ``map`` (with ``--map``) lists the
     processes with a disqualified bid.
     """
-    p = run.processes.select("pid", "ocid", "buyer_id", "pe_id")
+    p = run.processes.select("pid", "buyer_id", "pe_id")
     sb = run.submitted_bids.select("pid", "bid_idx", "status")
     sb = sb.mutate(disq=(sb.status == "disqualified").cast("int64"))
     per = sb.group_by("pid").agg(n=sb.count(), d=sb.disq.sum())
-    per = p.join(per, "pid")
-    bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull())
-    t = sb.semi_join(p, "pid").join(bt, ["pid", "bid_idx"])
+    # Summed per (buyer, procuring entity) pair first: the two groupings below then read a small table.
+    pairs = p.join(per, "pid")
+    pairs = pairs.group_by(["buyer_id", "pe_id"]).agg(n=pairs.n.sum(), d=pairs.d.sum())
+    t = run.submitted_bids.select("pid", "bid_idx", "status", "has_tenderers", "sole_tenderer_id")
+    t = run.tenderers(run.within(t))
+    t = t.mutate(disq=(t.status == "disqualified").cast("int64"))
     rows = ibis.union(
-        per.select(grp=ibis.literal("Buyer"), key=per.buyer_id, d=per.d, n=per.n),
-        per.select(grp=ibis.literal("ProcuringEntity"), key=per.pe_id, d=per.d, n=per.n),
+        pairs.select(grp=ibis.literal("Buyer"), key=pairs.buyer_id, d=pairs.d, n=pairs.n),
+        pairs.select(grp=ibis.literal("ProcuringEntity"), key=pairs.pe_id, d=pairs.d, n=pairs.n),
         t.select(grp=ibis.literal("Tenderer"), key=t.tenderer_id, d=t.disq, n=ibis.literal(1, "int64")),
     )
     rows = rows.filter(rows.key.notnull())
     out = {"groups": rows.group_by(["grp", "key"]).agg(num=rows.d.sum(), den=rows.n.sum())}
     if run.map:
-        out["map"] = per.filter(per.d > 0).select("ocid", "buyer_id", "pe_id")
+        with_disqualified = per.filter(per.d > 0)
+        out["map"] = run.processes.semi_join(with_disqualified, "pid").select("ocid", "buyer_id", "pe_id")
     return out
 
 

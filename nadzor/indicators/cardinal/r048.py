@@ -14,7 +14,7 @@ def expression(run):
     digits = int(run.settings.get(CODE, "digits", 2))
     a = run.t["awards"]
     a = a.filter((a.status == "active") & (a.n_suppliers == 1)).select("pid", "award_idx")
-    a = a.semi_join(run.processes, "pid")
+    a = run.within(a)
     s = run.t["award_suppliers"]
     s = s.filter(s.supplier_id.notnull()).join(a, ["pid", "award_idx"])
     i = run.t["award_items"]

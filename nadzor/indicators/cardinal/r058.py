@@ -12,18 +12,18 @@ CODE = "R058"
 
 def evaluate(run, result) -> None:
     """Flag processes whose ratio is at or above the upper fence (q3 + 1.5 IQR) or the threshold."""
-    rows = ratios(run)
-    values = [r["ratio"] for r in rows]
+    found = ratios(run)
+    values = found.values
     threshold = run.settings.get(CODE, "threshold")
     fence, _ = stats.fence(result, CODE, values, threshold, "upper")
     result.set_meta(CODE, "upper_fence", fence)
     flagged = 0
     if fence > 0:
-        for r in sorted(rows, key=lambda r: r["ratio"]):  # a process keeps its most extreme lot's ratio
-            if r["ratio"] >= fence:
-                flagged += 1
-                result.set("OCID", r["ocid"], CODE, r["ratio"])
-                for org in r["winner_ids"]:
-                    result.set("Tenderer", org, CODE, 0.0)
-                    result.add_map("ocid_tenderer_r058", r["ocid"], org)
+        # Highest last: a process keeps its most extreme lot's ratio.
+        for r in sorted(found.flagged(lambda ratio: ratio >= fence), key=lambda r: r["ratio"]):
+            flagged += 1
+            result.set("OCID", r["ocid"], CODE, r["ratio"])
+            for org in r["winner_ids"]:
+                result.set("Tenderer", org, CODE, 0.0)
+                result.add_map("ocid_tenderer_r058", r["ocid"], org)
     result.statistics[CODE] = stats.summary(values, upper_fence=fence, flagged=flagged)

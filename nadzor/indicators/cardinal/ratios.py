@@ -8,25 +8,49 @@ import ibis
 
 from nadzor.indicators.cardinal.common import first_by
 
-__all__ = ["expression", "variant_expression", "ratios"]
+__all__ = ["expression", "details_expression", "variant_expression", "ratios", "Ratios"]
 
 
-def expression(run):
-    """Return per process: ocid, winner (the supplier), its lowest valid bid, the lowest other bidder and bid."""
+def _eligible_bids(run, pids=None):
+    """Valid priced bids in the main currency of the eligible processes, with the process's supplier.
+
+    ``pids`` (a table with a ``pid`` column) narrows both sides before they are joined.
+    """
     v = run.valid_priced_bids()
     currency = run.main_currency
     v = v.filter(v.currency == currency) if currency is not None else v.filter(v.pid < 0)
-    j = v.join(run.ratio_processes, "pid")
-    win = j.filter(j.tenderer_id == j.supplier_id)
-    win = win.group_by(["pid", "ocid", "supplier_id"]).agg(winner_amount=win.amount.min())
+    eligible = run.ratio_processes
+    if pids is not None:
+        v = v.semi_join(pids, "pid")
+        eligible = eligible.semi_join(pids, "pid")
+    return v.join(eligible, "pid")
+
+
+def expression(run):
+    """Return per process: pid, the winner's lowest valid bid and the lowest bid of the other bidders.
+
+    One grouping by ``pid`` (the ids are only looked up for the flagged processes, see ``details_expression``).
+    """
+    j = _eligible_bids(run)
+    won = j.tenderer_id == j.supplier_id
+    r = j.group_by("pid").agg(winner_amount=j.amount.min(where=won), second_amount=j.amount.min(where=~won))
+    # If the lowest bid did not win, the award criteria were not price only: Cardinal skips the process.
+    # (A missing side is null, so the comparison drops the process too.)
+    return r.filter(r.second_amount >= r.winner_amount)
+
+
+def details_expression(run, pids):
+    """Return ocid, winner (the supplier) and the lowest other bidder for the processes in ``pids``.
+
+    The lowest other bidder is the first by (amount, bid index), as Cardinal's fold keeps it.
+    """
+    j = _eligible_bids(run, pids)
     other = j.filter(j.tenderer_id != j.supplier_id)
     second = first_by(other, "pid", ["amount", "bid_idx"])
-    second = second.select("pid", second_id=second.tenderer_id, second_amount=second.amount)
-    r = win.join(second, "pid")
-    # If the lowest bid did not win, the award criteria were not price only: Cardinal skips the process.
-    r = r.filter(r.second_amount >= r.winner_amount)
-    return r.select("ocid", winner_id="supplier_id", winner_amount="winner_amount", second_id="second_id",
-                    second_amount="second_amount")
+    p = run.t["processes"].semi_join(pids, "pid").select("pid", "ocid")
+    sup = run.ratio_processes.semi_join(pids, "pid")
+    r = p.join(sup, "pid").join(second.select("pid", second_id=second.tenderer_id), "pid")
+    return r.select("pid", "ocid", winner_id="supplier_id", second_id="second_id")
 
 
 def variant_expression(run):
@@ -103,29 +127,51 @@ def _divide(a: float, b: float) -> float:
         return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
 
 
-def ratios(run) -> list[dict]:
-    """Return (and cache on the run) one dict per process: ocid, ratio, winner_id, second_id."""
+class Ratios:
+    """The ratios of all eligible processes (``values``, sorted) and, on demand, the rows of those flagged."""
+
+    def __init__(self, run):
+        self._run = run
+        self._rows = None
+        if run.settings.option("lots") or run.settings.option("related_bids"):
+            self._rows = [
+                {
+                    "ocid": r["ocid"],
+                    "ratio": _divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]),
+                    "winner_ids": sorted(r["winners"]),
+                    "second_ids": sorted(r["seconds"]),
+                }
+                for r in run.rows(variant_expression(run))
+            ]
+            self.values = sorted(r["ratio"] for r in self._rows)
+            return
+        # Only pids and ratios are kept in Python (not ocids and ids: at 1M releases that is hundreds of MiB).
+        self._pids = []
+        self._ratios = []
+        for r in run.rows(expression(run)):
+            self._pids.append(r["pid"])
+            self._ratios.append(_divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]))
+        # Sorted once: the quartile and summary functions sort again, which is linear on sorted input.
+        self.values = sorted(self._ratios)
+
+    def flagged(self, keep) -> list[dict]:
+        """Return one dict (ocid, ratio, winner_ids, second_ids) per ratio for which ``keep(ratio)`` is true."""
+        if self._rows is not None:
+            return [r for r in self._rows if keep(r["ratio"])]
+        chosen = {pid: ratio for pid, ratio in zip(self._pids, self._ratios) if keep(ratio)}
+        if not chosen:
+            return []
+        pids = self._run.pid_table(sorted(chosen), "nz_ratio_pids")
+        return [
+            {"ocid": r["ocid"], "ratio": chosen[r["pid"]], "winner_ids": [r["winner_id"]],
+             "second_ids": [r["second_id"]]}
+            for r in self._run.rows(details_expression(self._run, pids))
+        ]
+
+
+def ratios(run) -> Ratios:
+    """Return (and cache on the run) the ratios of the eligible processes."""
     cached = getattr(run, "_ratios", None)
-    if cached is None and (run.settings.option("lots") or run.settings.option("related_bids")):
-        cached = [
-            {
-                "ocid": r["ocid"],
-                "ratio": _divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]),
-                "winner_ids": sorted(r["winners"]),
-                "second_ids": sorted(r["seconds"]),
-            }
-            for r in run.rows(variant_expression(run))
-        ]
-        run._ratios = cached
     if cached is None:
-        cached = [
-            {
-                "ocid": r["ocid"],
-                "ratio": _divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]),
-                "winner_ids": [r["winner_id"]],
-                "second_ids": [r["second_id"]],
-            }
-            for r in run.rows(expression(run))
-        ]
-        run._ratios = cached
+        cached = run._ratios = Ratios(run)
     return cached
