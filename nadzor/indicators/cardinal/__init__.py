@@ -74,10 +74,12 @@ def compute_indicators(path: str | Path, settings: Settings | None = None, *, en
     (needs the ``spark`` extra and Java 17). Raises InputError for an unreadable file.
     """
     from nadzor.indicators.cardinal.engines import backend_for
-    from nadzor.indicators.cardinal.reader import read_releases
+    from nadzor.indicators.cardinal.reader import bound_query_memory, read_releases
 
     settings = settings if settings is not None else default_settings()
     flat = read_releases(path, threads=threads, **reader_options(settings))
+    if engine == "duckdb":
+        bound_query_memory(flat)
     with backend_for(engine, flat) as backend:
         return compute_on_tables(backend, settings, map=map)
 

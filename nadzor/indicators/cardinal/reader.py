@@ -35,7 +35,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class FlatTables:
 
     con: duckdb.DuckDBPyConnection
     rows: int
+    owns_connection: bool = False
 
     def to_parquet(self, directory: Path) -> dict[str, Path]:
         """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
@@ -169,14 +170,15 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
-    if con is None:
+    owns = con is None
+    if owns:
         con = duckdb.connect()
         _bound_memory(con)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if os.path.getsize(p) == 0:
         _empty(con)
-        return FlatTables(con, 0)
+        return FlatTables(con, 0, owns)
     con.execute(_MACROS)
     src = str(p).replace("'", "''")
     con.execute(f"CREATE OR REPLACE TEMP TABLE nz_raw AS {_compact_select(src, extended, party_identifiers)}")
@@ -230,7 +232,21 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
         # Rare: only then re-read the file in Python to name the invalid lines, as Cardinal warns per line.
         warn_invalid_lines(p)
     con.execute("DROP TABLE nz_bids; DROP TABLE nz_awards; DROP TABLE nz_raw")
-    return FlatTables(con, rows)
+    return FlatTables(con, rows, owns)
+
+
+# DuckDB's memory for the queries once the flat tables are read. The read pass needs 512MB (384MB runs out of
+# memory at 1M releases); the queries fit in less by spilling more of the flat tables. At 1M generated releases
+# (calm machine): 512MB peaks at 901 MiB and 46 CPU-s, 384MB at 768 MiB and 41, 320MB at 718 MiB and 48
+# (benchmarks/RESULTS-cardinal.md), the only one under Cardinal's 752 MiB.
+QUERY_MEMORY_LIMIT = "320MB"
+
+
+def bound_query_memory(flat: FlatTables) -> None:
+    """Lower DuckDB's memory for the query phase on a connection the reader created (unless NADZOR_MEMORY_LIMIT
+    is set: then that one limit holds throughout)."""
+    if flat.owns_connection and "NADZOR_MEMORY_LIMIT" not in os.environ:
+        flat.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
 
 
 def _bound_memory(con) -> None:
