@@ -241,7 +241,10 @@ def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, stor
         while True:
             chunk = f.read(LINE_CHUNK)
             if first_line == 1 and not rest and chunk.startswith(codecs.BOM_UTF8):
+                # The byte order mark is not part of the first line (it was quarantined as malformed JSON).
                 source.encoding = "utf-8-sig"
+                chunk = chunk[len(codecs.BOM_UTF8):]
+                start = len(codecs.BOM_UTF8)
             data_start = start
             if chunk:
                 data = rest + chunk

@@ -38,6 +38,16 @@ def test_a_line_read_back_through_the_accessor_equals_the_files_line(store, writ
     assert store.scalar("SELECT title FROM processes WHERE ocid = 'ocds-ref-3'") == "Nabavka opreme"
 
 
+def test_a_byte_order_mark_is_not_part_of_the_first_line(store, write, ingest):
+    # Windows tools write a UTF-8 BOM; before, the first line was quarantined as malformed JSON.
+    lines = [orjson.dumps(release(ocid=f"ocds-bom-{i}", rid="a")) for i in range(2)]
+    path = write("bom.jsonl", b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\r\n")
+    ingest(path)
+    assert store.scalar("SELECT count(*) FROM quarantine") == 0
+    assert store.scalar("SELECT data_offset FROM releases WHERE locator = 'L1'") == 3
+    assert _texts_by_locator(store) == {"L1": lines[0].decode(), "L2": lines[1].decode()}
+
+
 def test_a_process_of_two_compiled_releases_is_rebuilt_from_the_archive(store, write, ingest):
     older = release(ocid="ocds-two", rid="x", tag=["compiled"], date="2024-01-01T00:00:00Z")
     newer = release(ocid="ocds-two", rid="y", tag=["compiled"], date="2024-03-01T00:00:00Z")
