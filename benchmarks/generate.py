@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from multiprocessing import Pool
+from multiprocessing import get_context
 
 import orjson
 
@@ -278,7 +278,9 @@ def write_file(n: int, path: str, seed: int = 0, processes: int = 2, chunk: int 
             for t in tasks:
                 fh.write(_chunk(t))
         else:
-            with Pool(processes) as pool:
+            # spawn, not fork: a forked child of a process with threads (e.g. a test holding a Spark session) can
+            # inherit a lock held by another thread and hang for ever.
+            with get_context("spawn").Pool(processes) as pool:
                 for blob in pool.imap(_chunk, tasks):
                     fh.write(blob)
 
