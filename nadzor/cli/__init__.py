@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
 from nadzor import __version__
 from nadzor.exceptions import NadzorError
 
-__all__ = ["app", "main", "Context", "err_console", "click", "out_of_memory_message"]
+__all__ = ["app", "main", "Context", "err_console", "click"]
 
 err_console = Console(stderr=True)
 
@@ -72,7 +72,7 @@ def _register_commands() -> None:
     get_plugin_manager().hook.register_commands(app=app)
 
 
-def out_of_memory_message() -> str:
+def _out_of_memory_message() -> str:
     """Say that DuckDB ran out of its memory limit and how to raise it."""
     limit = os.environ.get("NADZOR_MEMORY_LIMIT")
     now = f"NADZOR_MEMORY_LIMIT is {limit}" if limit else "the limit is the default for this command"
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         duckdb = sys.modules.get("duckdb")  # only loaded if a command used it
         if duckdb is not None and isinstance(exc, duckdb.OutOfMemoryException):
-            err_console.print(f"[bold red]error:[/] {out_of_memory_message()}", highlight=False, markup=True)
+            err_console.print(f"[bold red]error:[/] {_out_of_memory_message()}", highlight=False, markup=True)
             sys.exit(1)
         raise
     if os.environ.get("NADZOR_DEBUG"):

@@ -5,8 +5,9 @@ read as raw JSON so that its JSON type survives: Cardinal counts an amount only 
 identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. The type checks run inside
 the single read pass, so the one materialised copy of the input holds typed values, not JSON text. Each flat
 table keeps the array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
-A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here) and spills
-to a temporary directory removed with the connection.
+A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here, lowered to
+``QUERY_MEMORY_LIMIT`` for the queries by :func:`bound_query_memory`) and spills to a temporary directory removed
+with the connection.
 
 Tables (all keyed by ``pid``, the release's position in the file):
 
