@@ -121,6 +121,7 @@ def _organisation_ocids(con, group: str) -> dict[str, list[str]]:
         sql = "SELECT pe_id AS k, ocid FROM processes WHERE pe_id IS NOT NULL"
     else:
         sql = """SELECT DISTINCT k, p.ocid FROM (
+                    SELECT pid, sole_tenderer_id AS k FROM bids UNION ALL
                     SELECT pid, tenderer_id AS k FROM bid_tenderers UNION ALL
                     SELECT pid, supplier_id AS k FROM award_suppliers) t JOIN processes p USING (pid)
                  WHERE k IS NOT NULL"""

@@ -200,9 +200,8 @@ class Run:
         """Return one row per tenderer with a string id of each bid in ``bids`` (a filtered ``bids`` table),
         with the bids' columns plus ``tenderer_id``.
 
-        A bid with a single tenderer carries its id (``sole_tenderer_id``), so only the other bids (consortia,
-        non-string ids) are joined with ``bid_tenderers``: the same rows as joining them all, at a fraction of
-        the cost.
+        A bid with a single tenderer carries its id (``sole_tenderer_id``); only the other bids (consortia,
+        non-string ids) have rows in ``bid_tenderers`` and are joined with it.
         """
         bt = self.t["bid_tenderers"]
         bt = bt.filter(bt.tenderer_id.notnull())
@@ -212,6 +211,15 @@ class Run:
         rest = bids.filter(bids.sole_tenderer_id.isnull() & bids.has_tenderers)
         rest = rest.join(bt, ["pid", "bid_idx"]).select(*columns, "tenderer_id")
         return sole.union(rest, distinct=False)
+
+    @cached_property
+    def bid_tenderer_rows(self):
+        """(pid, bid_idx, tenderer_id) for every tenderer with a string id of every bid: the sole tenderers kept in
+        ``bids`` plus the rows of ``bid_tenderers`` (which holds only the other bids' tenderers)."""
+        b = self.t["bids"]
+        sole = b.filter(b.sole_tenderer_id.notnull()).select("pid", "bid_idx", tenderer_id=b.sole_tenderer_id)
+        bt = self.t["bid_tenderers"]
+        return sole.union(bt.filter(bt.tenderer_id.notnull()), distinct=False)
 
     @cached_property
     def ratio_processes(self):

@@ -10,16 +10,16 @@ CODE = "R030"
 def expression(run):
     """Return (ocid, tenderer_id) for each winner of a valid bid dated after the tender period's end."""
     p = run.processes
-    p = p.filter(p.end_date.notnull() & p.has_awards & p.has_details).select("pid", "end_date")
+    p = p.filter(p.has_awards & p.has_details).select("pid")
     a = run.t["awards"]
     a = a.filter((a.status == "active") & a.has_suppliers).select("pid", "award_idx")
     s = run.t["award_suppliers"]
     s = s.filter(s.supplier_id.notnull()).join(a, ["pid", "award_idx"]).select("pid", "supplier_id").distinct()
     b = run.t["bids"]
-    b = b.filter((b.status == "valid") & b.date.notnull() & b.has_tenderers)
-    # Plain string comparison, as Cardinal does (time zones are not normalised).
-    late = b.join(p, "pid")
-    late = late.filter(late.date > late.end_date).select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
+    # ``late``: the bid's date sorts after the tender period's end date, a plain string comparison made by the
+    # reader, as Cardinal does (time zones are not normalised).
+    b = b.filter((b.status == "valid") & b.late & b.has_tenderers)
+    late = b.semi_join(p, "pid").select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
     t = run.tenderers(late).select("pid", "tenderer_id")
     t = t.join(s, [t.pid == s.pid, t.tenderer_id == s.supplier_id]).select(t.pid, t.tenderer_id)
     t = t.join(run.t["processes"].select("pid", "ocid"), "pid").select("ocid", "tenderer_id")

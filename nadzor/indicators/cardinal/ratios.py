@@ -81,8 +81,7 @@ def variant_expression(run):
     b = run.t["bids"]
     currency = run.main_currency
     b = b.filter((b.status == "valid") & b.amount.notnull() & (b.currency == (currency or "")))
-    bt = run.t["bid_tenderers"]
-    bt = bt.filter(bt.tenderer_id.notnull())
+    bt = run.bid_tenderer_rows
     tset = bt.group_by(["pid", "bid_idx"]).agg(tenderers=bt.tenderer_id.collect(distinct=True))
     tset = tset.mutate(tenderers=tset.tenderers.sort())
     bids = b.join(tset, ["pid", "bid_idx"]).select("pid", "bid_idx", "amount", "tenderers")

@@ -5,17 +5,24 @@ read as raw JSON so that its JSON type survives: Cardinal counts an amount only 
 identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. The type checks run inside
 the single read pass, so the one materialised copy of the input holds typed values, not JSON text. Each flat
 table keeps the array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
-A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here, lowered to
+Two implementations give the same tables (tests pin them together). The default is the native flattener
+(``flatten``: yyjson in C, two threads, Arrow hand-over), built by ``pip install`` where a C compiler exists; it
+follows Cardinal's serde_json where DuckDB's ``read_json`` is laxer (``1e400``, ``NaN`` and trailing commas skip the
+line, a duplicate key keeps its last value). Without it, or with ``NADZOR_JSON_READER=duckdb``, DuckDB's
+``read_json`` reads the file. A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here, lowered to
 ``QUERY_MEMORY_LIMIT`` for the queries by :func:`bound_query_memory`) and spills to a temporary directory removed
 with the connection.
 
 Tables (all keyed by ``pid``, the release's position in the file):
 
-- ``processes``: ocid, tender_status, pm, pmd, nt_one, start_us, end_us, end_date, buyer_id, pe_id,
-  has_awards, has_details
-- ``bids``: pid, bid_idx, status, date, amount, currency, has_tenderers, sole_tenderer_id (the
-  tenderer's string id when the bid has exactly one tenderer, so most indicators need no join with the next table)
-- ``bid_tenderers``: pid, bid_idx, tenderer_id
+- ``processes``: ocid, tender_status, pm, pmd, nt_one, start_us, end_us, buyer_id, pe_id, has_awards,
+  has_details
+- ``bids``: pid, bid_idx, status, late (the bid's date sorts after the tender period's end date, both strings,
+  compared as Cardinal does: bytewise, time zones not normalised; null unless both are strings), amount, currency,
+  has_tenderers, sole_tenderer_id (the tenderer's string id when the bid has exactly one tenderer, so most
+  indicators need no join with the next table)
+- ``bid_tenderers``: pid, bid_idx, tenderer_id, for the bids without a ``sole_tenderer_id`` (consortia, ids that
+  are not strings): the others' tenderer is in ``bids`` already (``Run.bid_tenderer_rows`` has them all)
 - ``awards``: pid, award_idx, status, has_suppliers, n_suppliers
 - ``award_suppliers``: pid, award_idx, supplier_id
 - ``award_items``: pid, award_idx, classification_id
@@ -23,6 +30,7 @@ Tables (all keyed by ``pid``, the release's position in the file):
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import shutil
@@ -36,7 +44,7 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,7 @@ class FlatTables:
     con: duckdb.DuckDBPyConnection
     rows: int
     owns_connection: bool = False
+    compressed: bool = False  # the tables are in a compressed in-memory catalog (native reader)
 
     def to_parquet(self, directory: Path) -> dict[str, Path]:
         """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
@@ -107,9 +116,9 @@ _KEY_AWARD = {"pid": "BIGINT", "award_idx": "BIGINT"}
 # Column types of every flat table (DuckDB names), as the reader creates them.
 SCHEMAS = {
     "processes": {"pid": "BIGINT", "ocid": "VARCHAR", "tender_status": "VARCHAR", "pm": "VARCHAR", "pmd": "VARCHAR",
-                  "nt_one": "BOOLEAN", "start_us": "BIGINT", "end_us": "BIGINT", "end_date": "VARCHAR",
+                  "nt_one": "BOOLEAN", "start_us": "BIGINT", "end_us": "BIGINT",
                   "buyer_id": "VARCHAR", "pe_id": "VARCHAR", "has_awards": "BOOLEAN", "has_details": "BOOLEAN"},
-    "bids": {**_KEY_BID, "status": "VARCHAR", "date": "VARCHAR", "amount": "DOUBLE", "currency": "VARCHAR",
+    "bids": {**_KEY_BID, "status": "VARCHAR", "late": "BOOLEAN", "amount": "DOUBLE", "currency": "VARCHAR",
              "has_tenderers": "BOOLEAN", "sole_tenderer_id": "VARCHAR"},
     "bid_tenderers": {**_KEY_BID, "tenderer_id": "VARCHAR"},
     "awards": {**_KEY_AWARD, "status": "VARCHAR", "has_suppliers": "BOOLEAN", "n_suppliers": "BIGINT"},
@@ -129,7 +138,8 @@ def _columns_sql(columns=None) -> str:
 def _compact_select(src: str, extended: bool, party_identifiers: bool) -> str:
     # JSON leaves are checked and typed inside the read pass, so the only materialised copy of the input is
     # compact (strings and doubles, no raw JSON): at 1M releases that is what keeps the peak memory low.
-    bid = ("'status': nz_s(b.status), 'date': nz_s(b.date), 'amount': nz_n(b.value.amount), "
+    bid = ("'status': nz_s(b.status), 'late': nz_s(b.date) > nz_s(tender.tenderPeriod.endDate), "
+           "'amount': nz_n(b.value.amount), "
            "'currency': nz_s(b.value.currency), 'tenderers': list_transform(b.tenderers, t -> nz_s(t.id))")
     award = ("'status': nz_s(a.status), 'suppliers': list_transform(a.suppliers, s -> nz_s(s.id)), "
              "'items': list_transform(a.items, i -> nz_s(i.classification.id))")
@@ -159,15 +169,25 @@ def _compact_select(src: str, extended: bool, party_identifiers: bool) -> str:
             ignore_errors = true, maximum_object_size = 67108864)"""
 
 
+# The native path: bytes per block handed to a thread (large enough to amortise the per-block work, small enough
+# to bound memory), and blocks appended to DuckDB together (each INSERT costs about 1.5 ms whatever its size).
+_BLOCK = 16 << 20
+_BATCH = 16
+READERS = ("native", "duckdb")
+
+
 def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = None, threads: int | None = None,
-                  warn: bool = True, extended: bool = False, party_identifiers: bool = False) -> FlatTables:
+                  warn: bool = True, extended: bool = False, party_identifiers: bool = False,
+                  method: str | None = None) -> FlatTables:
     """Read compiled releases (JSON lines) into flat tables in ``con`` (a new in-memory DuckDB by default).
 
     Invalid JSON and invalid UTF-8 lines are skipped with a warning on stderr (blank lines silently), as Cardinal
     does. Raises InputError if the file cannot be opened. ``extended`` also reads bid ids, lots and awards'
     related bids (tables ``bid_ids``, ``bid_lots``, ``award_related_bids``, ``award_lots``);
     ``party_identifiers`` replaces organisation ids by ``scheme-id`` of the matching party's identifier.
+    ``method`` is "native" or "duckdb" (default: ``NADZOR_JSON_READER``, else native when it was built).
     """
+    method = _method(method)
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file" if not p.exists() else f"{p}: is a directory, not a file")
@@ -181,12 +201,14 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
         _empty(con)
         return FlatTables(con, 0, owns)
     con.execute(_MACROS)
+    if method == "native":
+        return _read_native(con, p, threads, warn, extended or party_identifiers, party_identifiers, owns)
     src = str(p).replace("'", "''")
     con.execute(f"CREATE OR REPLACE TEMP TABLE nz_raw AS {_compact_select(src, extended, party_identifiers)}")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE processes AS SELECT
             rowid AS pid, ocid, tender_status, pm, pmd, nt_one,
-            nz_rfc3339_us(start_date) AS start_us, nz_rfc3339_us(end_date) AS end_us, end_date,
+            nz_rfc3339_us(start_date) AS start_us, nz_rfc3339_us(end_date) AS end_us,
             buyer_id, pe_id, awards IS NOT NULL AS has_awards, bids IS NOT NULL AS has_details
         FROM nz_raw WHERE ocid IS NOT NULL"""
     )
@@ -197,14 +219,15 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bids AS SELECT pid, bid_idx,
-            b.status AS status, b.date AS date, b.amount AS amount, b.currency AS currency,
+            b.status AS status, b.late AS late, b.amount AS amount, b.currency AS currency,
             b.tenderers IS NOT NULL AS has_tenderers,
             CASE WHEN len(b.tenderers) = 1 THEN b.tenderers[1] END AS sole_tenderer_id
         FROM nz_bids"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE bid_tenderers AS
-        SELECT pid, bid_idx, unnest(b.tenderers) AS tenderer_id FROM nz_bids WHERE b.tenderers IS NOT NULL"""
+        SELECT pid, bid_idx, unnest(b.tenderers) AS tenderer_id FROM nz_bids
+        WHERE b.tenderers IS NOT NULL AND NOT coalesce(len(b.tenderers) = 1 AND b.tenderers[1] IS NOT NULL, false)"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE nz_awards AS
@@ -236,24 +259,183 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     return FlatTables(con, rows, owns)
 
 
-# DuckDB's memory for the queries once the flat tables are read. The read pass needs 512MB (384MB runs out of
+def _method(method: str | None) -> str:
+    from nadzor.indicators.cardinal import flatten
+
+    chosen = method or os.environ.get("NADZOR_JSON_READER") or ("native" if flatten.available() else "duckdb")
+    if chosen not in READERS:
+        raise InputError(f"NADZOR_JSON_READER: {chosen!r} is not one of {', '.join(READERS)}")
+    if chosen == "native" and not flatten.available():
+        raise InputError("the native JSON reader was not built (no C compiler at install time): "
+                         "reinstall nadzor where gcc or clang is available, or set NADZOR_JSON_READER=duckdb")
+    return chosen
+
+
+def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: bool, owns: bool) -> FlatTables:
+    """Flatten the file with the native flattener in threads and append the blocks to DuckDB in file order."""
+    from nadzor.indicators.cardinal.flatten import warning_text
+    if owns:
+        _compressed_catalog(con)
+    names = _create(con, extended, parties, temp=not owns)
+    rows = 0
+    lines = 0
+    # The flattening threads use the cores while DuckDB appends: a second DuckDB thread would only contend.
+    duckdb_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    batch: list = []
+    try:
+        for block in _blocks(p, extended, parties, threads):
+            batch.append((block, rows))
+            if warn:
+                for number, kind, reason in block.warnings:
+                    sys.stderr.write(warning_text(number + lines, kind, reason))
+            rows += block.rows
+            lines += block.lines
+            if len(batch) == _BATCH:
+                _insert(con, batch, names, checkpoint=owns)
+                batch = []
+        _insert(con, batch, names, checkpoint=owns)
+    finally:
+        con.execute(f"SET threads = {int(duckdb_threads)}")
+    if parties:
+        _apply_party_identifiers(con, "nz_parties")
+        con.execute("DROP TABLE nz_parties")
+    return FlatTables(con, rows, owns, compressed=owns)
+
+
+# Compression methods that cost more CPU to choose and apply than they save here (numeric ones for the amounts,
+# FSST and zstd for strings); dictionary+FSST strings and bit-packed integers stay.
+_SLOW_COMPRESSION = "fsst,alp,alprd,chimp,patas,zstd"
+
+
+def _compressed_catalog(con) -> None:
+    # In-memory tables are uncompressed by default: 866 MiB at 1M releases, more than DuckDB's memory limit, so
+    # they were spilled to disk and read back by every query. Compressed (checkpointed after each batch) they are
+    # about 110 MiB and stay in memory. Only on a connection the reader created: USE changes the default catalog.
+    con.execute(f"ATTACH ':memory:' AS nz_flat (COMPRESS); USE nz_flat; "
+                f"SET disabled_compression_methods = '{_SLOW_COMPRESSION}'")
+
+
+# The compression of each column type in the compressed catalog, chosen here rather than by DuckDB's analysis of
+# every method (1M releases: 8.7 instead of 9.7 CPU-s to append and compress). The ocids are unique: a dictionary
+# would not shrink them.
+_COMPRESSION = {"VARCHAR": "dict_fsst", "BIGINT": "bitpacking", "BOOLEAN": "bitpacking", "DOUBLE": "uncompressed"}
+
+
+def _column(name: str, type_: str, compressed: bool) -> str:
+    if not compressed:
+        return f"{name} {type_}"
+    return f"{name} {type_} USING COMPRESSION {'uncompressed' if name == 'ocid' else _COMPRESSION[type_]}"
+
+
+def _create(con, extended: bool, parties: bool, temp: bool = True) -> tuple[str, ...]:
+    names = TABLES + (EXTENDED_TABLES if extended else ())
+    kind = "TEMP TABLE" if temp else "TABLE"
+    con.execute("".join(
+        f"CREATE OR REPLACE {kind} {name} ({', '.join(_column(c, t, not temp) for c, t in SCHEMAS[name].items())});"
+        for name in names
+    ))
+    if parties:
+        con.execute("CREATE OR REPLACE TEMP TABLE nz_parties (pid BIGINT, party_id VARCHAR, org_key VARCHAR)")
+        names += ("nz_parties",)
+    return names
+
+
+def _insert(con, batch: list, names: tuple[str, ...], checkpoint: bool = False) -> None:
+    """Append the blocks' tables to DuckDB, their block-local pids shifted by the offsets given with them
+    (``checkpoint``: then compress what was appended)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in names:
+        parts = [(b.tables[name], offset) for b, offset in batch if b.tables[name].num_rows]
+        if not parts:
+            continue
+        # pid is every table's first column
+        table = pa.concat_tables([t.set_column(0, "pid", pc.add(t.column(0), offset)) for t, offset in parts])
+        con.register("nz_block", table)
+        if name == "processes":  # dates are checked as RFC 3339 here, vectorised
+            select = ("pid, ocid, tender_status, pm, pmd, nt_one, nz_rfc3339_us(start_date), "
+                      "nz_rfc3339_us(end_date), buyer_id, pe_id, has_awards, has_details FROM nz_block")
+        elif name == "award_related_bids":  # relatedBid and relatedBids may name the same bid
+            select = "DISTINCT * FROM nz_block"
+        else:
+            select = "* FROM nz_block"
+        con.execute(f"INSERT INTO {name} SELECT {select}")
+        con.unregister("nz_block")
+    if checkpoint and batch:
+        try:
+            con.execute("CHECKPOINT nz_flat")
+        except duckdb.IOException as exc:
+            # Out of memory while compressing arrives wrapped as a failed checkpoint: say what it is.
+            if "failed to pin block" in str(exc) or "Out of Memory" in str(exc):
+                raise duckdb.OutOfMemoryException(str(exc)) from exc
+            raise
+
+
+def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
+    """Split the file into byte ranges of about ``block`` bytes that start and end at line boundaries."""
+    bounds = [0]
+    with open(path, "rb") as fh:
+        while bounds[-1] + block < size:
+            fh.seek(bounds[-1] + block - 1)
+            fh.readline()
+            bounds.append(min(fh.tell(), size))
+    if bounds[-1] < size:
+        bounds.append(size)
+    return list(zip(bounds, bounds[1:]))
+
+
+def _blocks(path: Path, extended: bool, parties: bool, threads: int | None):
+    """Yield the file's Blocks in file order, flattened by up to ``threads`` threads (default: the cores)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nadzor.indicators.cardinal.flatten import flatten_block
+
+    def flatten(start: int, end: int):
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(end - start)
+        return flatten_block(data, extended=extended, parties=parties)
+
+    ranges = _ranges(path, os.path.getsize(path), _BLOCK)
+    workers = max(1, min(threads or len(os.sched_getaffinity(0)), len(ranges)))
+    if workers == 1:
+        for start, end in ranges:
+            yield flatten(start, end)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        pending = collections.deque()
+        for start, end in ranges:
+            pending.append(pool.submit(flatten, start, end))
+            if len(pending) > workers:  # a bounded window of blocks in flight bounds the memory
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+# DuckDB's memory for the queries once the flat tables are read. DuckDB's read pass needs 512MB (384MB runs out of
 # memory at 1M releases); the queries fit in less by spilling more of the flat tables. At 1M generated releases
 # (calm machine): 512MB peaks at 901 MiB and 46 CPU-s, 384MB at 768 MiB and 41, 320MB at 718 MiB and 48
-# (benchmarks/RESULTS-cardinal.md), the only one under Cardinal's 752 MiB.
+# (benchmarks/RESULTS-cardinal.md), the only one under Cardinal's 752 MiB. The native reader's tables are
+# compressed (about 110 MiB at 1M, nothing to spill): there 320MB peaked at 780-798 MiB, 256MB at 710-721 and
+# 200MB at 626-656 MiB (at 2-3 CPU-s more).
 QUERY_MEMORY_LIMIT = "320MB"
+NATIVE_QUERY_MEMORY_LIMIT = "256MB"
 
 
 def bound_query_memory(flat: FlatTables) -> None:
     """Lower DuckDB's memory for the query phase on a connection the reader created (unless NADZOR_MEMORY_LIMIT
     is set: then that one limit holds throughout)."""
-    if flat.owns_connection and "NADZOR_MEMORY_LIMIT" not in os.environ:
-        flat.con.execute(f"SET memory_limit = '{QUERY_MEMORY_LIMIT}'")
+    if flat.owns_connection and not os.environ.get("NADZOR_MEMORY_LIMIT"):
+        limit = NATIVE_QUERY_MEMORY_LIMIT if flat.compressed else QUERY_MEMORY_LIMIT
+        flat.con.execute(f"SET memory_limit = '{limit}'")
 
 
 def _bound_memory(con) -> None:
     # The flat tables of 1M releases are larger than Cardinal's whole footprint (752 MiB): bound DuckDB's memory
     # so that it spills table blocks to a temporary directory instead of growing (NADZOR_MEMORY_LIMIT overrides).
-    limit = os.environ.get("NADZOR_MEMORY_LIMIT", "512MB")
+    limit = os.environ.get("NADZOR_MEMORY_LIMIT") or "512MB"
     spill = tempfile.mkdtemp(prefix="nadzor-indicators-")
     weakref.finalize(con, shutil.rmtree, spill, True)
     con.execute(f"SET memory_limit = '{limit}'; SET temp_directory = '{spill}'")
@@ -271,13 +453,15 @@ def _extended(con) -> None:
     )
 
 
-def _apply_party_identifiers(con) -> None:
+_RAW_PARTIES = """(SELECT rowid AS pid, pt.id AS party_id, pt.key AS org_key
+    FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))"""
+
+
+def _apply_party_identifiers(con, parties: str = _RAW_PARTIES) -> None:
     # A reference id becomes "scheme-id" of the party with that id in the same release, when it has both.
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE nz_party_keys AS
-        SELECT pid, party_id, min(org_key) AS org_key FROM (
-            SELECT rowid AS pid, pt.id AS party_id, pt.key AS org_key
-            FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))
+        f"""CREATE OR REPLACE TEMP TABLE nz_party_keys AS
+        SELECT pid, party_id, min(org_key) AS org_key FROM {parties}
         WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
         UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
             WHERE k.pid = t.pid AND k.party_id = t.tenderer_id;

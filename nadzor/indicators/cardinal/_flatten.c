@@ -1,0 +1,567 @@
+/* Flatten a block of JSON lines (compiled releases) into the columns of the indicators' flat tables.
+ *
+ * The native half of nadzor/indicators/cardinal/flatten.py, which documents the semantics and builds Arrow
+ * arrays from the buffers returned here. Each line is parsed with yyjson (strict like Cardinal's serde_json:
+ * invalid UTF-8, lone surrogates, NaN, numbers out of double range and trailing commas are errors), then only the
+ * fields the indicators read are walked. A leaf of the wrong JSON type is null, a container of the wrong JSON
+ * type is absent, a non-object array item is an empty object, and a duplicate key keeps its last value.
+ *
+ * The GIL is released while a block is parsed, so two Python threads flatten two blocks at once.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../_vendor/yyjson/yyjson.h"
+
+/* ---- growable buffers and columns ---------------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static int buf_reserve(buf_t *b, size_t extra) {
+    if (b->len + extra <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_put(buf_t *b, const void *data, size_t n) {
+    if (buf_reserve(b, n)) return -1;
+    if (n) memcpy(b->p + b->len, data, n);
+    b->len += n;
+    return 0;
+}
+
+enum { K_INT = 'i', K_FLOAT = 'f', K_STR = 's', K_BOOL = 'b' };
+
+typedef struct {
+    char kind;
+    buf_t data;    /* int64 / double / UTF-8 bytes / one byte per bool */
+    buf_t offsets; /* strings: int32 end offsets (the leading 0 is added when returned) */
+    buf_t valid;   /* one byte per row */
+    size_t nulls;
+} col_t;
+
+#define MAX_COLS 13
+
+typedef struct {
+    const char *name;
+    const char *kinds;
+    int ncols;
+    size_t rows;
+    col_t cols[MAX_COLS];
+} table_t;
+
+/* Table layouts: the column kinds in order. Mirrors ARROW_SCHEMAS in flatten.py. */
+enum { T_PROCESSES, T_BIDS, T_BID_TENDERERS, T_AWARDS, T_AWARD_SUPPLIERS, T_AWARD_ITEMS, T_BID_IDS, T_BID_LOTS,
+       T_AWARD_RELATED_BIDS, T_AWARD_LOTS, T_PARTIES, N_TABLES };
+static const char *LAYOUT[N_TABLES] = {
+    "issssbssssbb", /* processes: pid ocid tender_status pm pmd nt_one start_date end_date buyer_id pe_id
+                       has_awards has_details */
+    "iisbfsbs",     /* bids: pid bid_idx status late amount currency has_tenderers sole_tenderer_id */
+    "iis",          /* bid_tenderers: pid bid_idx tenderer_id */
+    "iisbi",        /* awards: pid award_idx status has_suppliers n_suppliers */
+    "iis",          /* award_suppliers: pid award_idx supplier_id */
+    "iis",          /* award_items: pid award_idx classification_id */
+    "iis",          /* bid_ids: pid bid_idx bid_id */
+    "iis",          /* bid_lots: pid bid_idx lot_id */
+    "iis",          /* award_related_bids: pid award_idx bid_id */
+    "iis",          /* award_lots: pid award_idx lot_id */
+    "iss",          /* nz_parties: pid party_id org_key */
+};
+
+typedef struct {
+    table_t t[N_TABLES];
+    int failed; /* out of memory */
+} out_t;
+
+static void out_init(out_t *o) {
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < N_TABLES; i++) {
+        o->t[i].kinds = LAYOUT[i];
+        o->t[i].ncols = (int)strlen(LAYOUT[i]);
+        for (int c = 0; c < o->t[i].ncols; c++) o->t[i].cols[c].kind = LAYOUT[i][c];
+    }
+}
+
+static void out_free(out_t *o) {
+    for (int i = 0; i < N_TABLES; i++)
+        for (int c = 0; c < o->t[i].ncols; c++) {
+            free(o->t[i].cols[c].data.p);
+            free(o->t[i].cols[c].offsets.p);
+            free(o->t[i].cols[c].valid.p);
+        }
+}
+
+static void put_valid(out_t *o, col_t *c, int valid) {
+    char v = (char)(valid != 0);
+    if (!valid) c->nulls++;
+    if (buf_put(&c->valid, &v, 1)) o->failed = 1;
+}
+
+static void put_int(out_t *o, col_t *c, int64_t x) {
+    if (buf_put(&c->data, &x, sizeof x)) o->failed = 1;
+    put_valid(o, c, 1);
+}
+
+static void put_bool(out_t *o, col_t *c, int x) {
+    char v = (char)(x != 0);
+    if (buf_put(&c->data, &v, 1)) o->failed = 1;
+    put_valid(o, c, 1);
+}
+
+/* A nullable boolean: x < 0 is null. */
+static void put_opt_bool(out_t *o, col_t *c, int x) {
+    char v = (char)(x > 0);
+    if (buf_put(&c->data, &v, 1)) o->failed = 1;
+    put_valid(o, c, x >= 0);
+}
+
+/* Whether string a sorts after string b, bytewise (DuckDB's and Rust's string order); -1 if either is not a
+ * string. */
+static int str_after(yyjson_val *a, yyjson_val *b) {
+    if (!yyjson_is_str(a) || !yyjson_is_str(b)) return -1;
+    size_t na = yyjson_get_len(a), nb = yyjson_get_len(b);
+    int c = memcmp(yyjson_get_str(a), yyjson_get_str(b), na < nb ? na : nb);
+    return c > 0 || (c == 0 && na > nb);
+}
+
+static void put_float(out_t *o, col_t *c, yyjson_val *v) {
+    /* Cardinal counts an amount only if it is a JSON number. */
+    double x = 0;
+    int ok = 1;
+    if (yyjson_is_uint(v)) x = (double)yyjson_get_uint(v);
+    else if (yyjson_is_sint(v)) x = (double)yyjson_get_sint(v);
+    else if (yyjson_is_real(v)) x = yyjson_get_real(v);
+    else ok = 0;
+    if (buf_put(&c->data, &x, sizeof x)) o->failed = 1;
+    put_valid(o, c, ok);
+}
+
+static void put_str_raw(out_t *o, col_t *c, const char *s, size_t n, int valid) {
+    if (valid && buf_put(&c->data, s, n)) o->failed = 1;
+    if (c->data.len > INT32_MAX) o->failed = 1; /* blocks are small; never expected */
+    int32_t end = (int32_t)c->data.len;
+    if (buf_put(&c->offsets, &end, sizeof end)) o->failed = 1;
+    put_valid(o, c, valid);
+}
+
+/* A string leaf, or null when the value is absent or not a JSON string. */
+static void put_str(out_t *o, col_t *c, yyjson_val *v) {
+    if (yyjson_is_str(v)) put_str_raw(o, c, yyjson_get_str(v), yyjson_get_len(v), 1);
+    else put_str_raw(o, c, NULL, 0, 0);
+}
+
+/* ---- walking a release ---------------------------------------------------------------------------------- */
+
+#define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* The value of the last member named `key` (serde_json keeps the last of duplicate keys), or NULL. */
+static yyjson_val *get(yyjson_val *obj, const char *key) {
+    if (!yyjson_is_obj(obj)) return NULL;
+    size_t n = strlen(key);
+    yyjson_val *found = NULL, *k;
+    yyjson_obj_iter it;
+    yyjson_obj_iter_init(obj, &it);
+    while ((k = yyjson_obj_iter_next(&it))) {
+        if (yyjson_get_len(k) == n && memcmp(yyjson_get_str(k), key, n) == 0) found = yyjson_obj_iter_get_val(k);
+    }
+    return found;
+}
+
+static yyjson_val *as_obj(yyjson_val *v) { return yyjson_is_obj(v) ? v : NULL; }
+static yyjson_val *as_arr(yyjson_val *v) { return yyjson_is_arr(v) ? v : NULL; }
+
+/* Rows (pid, idx, string) for each string item of an array (other items are dropped). */
+static void put_strings(out_t *o, table_t *t, int64_t pid, int64_t idx, yyjson_val *arr) {
+    size_t i, n;
+    yyjson_val *v;
+    yyjson_arr_foreach(arr, i, n, v) {
+        if (!yyjson_is_str(v)) continue;
+        put_int(o, &t->cols[0], pid);
+        put_int(o, &t->cols[1], idx);
+        put_str(o, &t->cols[2], v);
+        t->rows++;
+    }
+}
+
+/* Rows (pid, idx, item.id) for each item of an array of references (a non-object item has a null id). */
+static void put_refs(out_t *o, table_t *t, int64_t pid, int64_t idx, yyjson_val *arr) {
+    size_t i, n;
+    yyjson_val *v;
+    yyjson_arr_foreach(arr, i, n, v) {
+        put_int(o, &t->cols[0], pid);
+        put_int(o, &t->cols[1], idx);
+        put_str(o, &t->cols[2], get(v, "id"));
+        t->rows++;
+    }
+}
+
+static void walk_bids(out_t *o, int64_t pid, yyjson_val *details, yyjson_val *end_date, int extended) {
+    table_t *tb = &o->t[T_BIDS];
+    size_t i, n;
+    yyjson_val *b;
+    yyjson_arr_foreach(details, i, n, b) {
+        yyjson_val *status = NULL, *date = NULL, *value = NULL, *tenderers = NULL, *id = NULL, *lots = NULL, *k;
+        if (yyjson_is_obj(b)) {
+            yyjson_obj_iter it;
+            yyjson_obj_iter_init(b, &it);
+            while ((k = yyjson_obj_iter_next(&it))) {
+                const char *s = yyjson_get_str(k);
+                size_t len = yyjson_get_len(k);
+                yyjson_val *v = yyjson_obj_iter_get_val(k);
+                if (KEY_IS(s, len, "status")) status = v;
+                else if (KEY_IS(s, len, "date")) date = v;
+                else if (KEY_IS(s, len, "value")) value = v;
+                else if (KEY_IS(s, len, "tenderers")) tenderers = v;
+                else if (KEY_IS(s, len, "id")) id = v;
+                else if (KEY_IS(s, len, "relatedLots")) lots = v;
+            }
+        }
+        int64_t idx = (int64_t)i;
+        value = as_obj(value);
+        tenderers = as_arr(tenderers);
+        put_int(o, &tb->cols[0], pid);
+        put_int(o, &tb->cols[1], idx);
+        put_str(o, &tb->cols[2], status);
+        put_opt_bool(o, &tb->cols[3], str_after(date, end_date)); /* R030: a bid dated after the tender's end */
+        put_float(o, &tb->cols[4], get(value, "amount"));
+        put_str(o, &tb->cols[5], get(value, "currency"));
+        put_bool(o, &tb->cols[6], tenderers != NULL);
+        yyjson_val *sole = yyjson_arr_size(tenderers) == 1 ? get(yyjson_arr_get_first(tenderers), "id") : NULL;
+        put_str(o, &tb->cols[7], sole);
+        tb->rows++;
+        /* bid_tenderers: only the bids whose tenderer is not already in sole_tenderer_id */
+        if (tenderers && !yyjson_is_str(sole)) put_refs(o, &o->t[T_BID_TENDERERS], pid, idx, tenderers);
+        if (extended) {
+            table_t *ti = &o->t[T_BID_IDS];
+            put_int(o, &ti->cols[0], pid);
+            put_int(o, &ti->cols[1], idx);
+            put_str(o, &ti->cols[2], id);
+            ti->rows++;
+            if (as_arr(lots)) put_strings(o, &o->t[T_BID_LOTS], pid, idx, lots);
+        }
+    }
+}
+
+static void walk_awards(out_t *o, int64_t pid, yyjson_val *awards, int extended) {
+    table_t *ta = &o->t[T_AWARDS];
+    size_t i, n;
+    yyjson_val *a;
+    yyjson_arr_foreach(awards, i, n, a) {
+        yyjson_val *status = NULL, *suppliers = NULL, *items = NULL, *rbid = NULL, *rbids = NULL, *lots = NULL, *k;
+        if (yyjson_is_obj(a)) {
+            yyjson_obj_iter it;
+            yyjson_obj_iter_init(a, &it);
+            while ((k = yyjson_obj_iter_next(&it))) {
+                const char *s = yyjson_get_str(k);
+                size_t len = yyjson_get_len(k);
+                yyjson_val *v = yyjson_obj_iter_get_val(k);
+                if (KEY_IS(s, len, "status")) status = v;
+                else if (KEY_IS(s, len, "suppliers")) suppliers = v;
+                else if (KEY_IS(s, len, "items")) items = v;
+                else if (KEY_IS(s, len, "relatedBid")) rbid = v;
+                else if (KEY_IS(s, len, "relatedBids")) rbids = v;
+                else if (KEY_IS(s, len, "relatedLots")) lots = v;
+            }
+        }
+        int64_t idx = (int64_t)i;
+        suppliers = as_arr(suppliers);
+        put_int(o, &ta->cols[0], pid);
+        put_int(o, &ta->cols[1], idx);
+        put_str(o, &ta->cols[2], status);
+        put_bool(o, &ta->cols[3], suppliers != NULL);
+        put_int(o, &ta->cols[4], (int64_t)yyjson_arr_size(suppliers));
+        ta->rows++;
+        if (suppliers) put_refs(o, &o->t[T_AWARD_SUPPLIERS], pid, idx, suppliers);
+        if (as_arr(items)) {
+            table_t *ti = &o->t[T_AWARD_ITEMS];
+            size_t j, m;
+            yyjson_val *item;
+            yyjson_arr_foreach(items, j, m, item) {
+                put_int(o, &ti->cols[0], pid);
+                put_int(o, &ti->cols[1], idx);
+                put_str(o, &ti->cols[2], get(get(item, "classification"), "id"));
+                ti->rows++;
+            }
+        }
+        if (extended) {
+            table_t *tr = &o->t[T_AWARD_RELATED_BIDS];
+            if (yyjson_is_str(rbid)) {
+                put_int(o, &tr->cols[0], pid);
+                put_int(o, &tr->cols[1], idx);
+                put_str(o, &tr->cols[2], rbid);
+                tr->rows++;
+            }
+            if (as_arr(rbids)) put_strings(o, tr, pid, idx, rbids); /* duplicates are removed in DuckDB */
+            if (as_arr(lots)) put_strings(o, &o->t[T_AWARD_LOTS], pid, idx, lots);
+        }
+    }
+}
+
+static void walk_parties(out_t *o, int64_t pid, yyjson_val *parties) {
+    table_t *tp = &o->t[T_PARTIES];
+    size_t i, n;
+    yyjson_val *p;
+    yyjson_arr_foreach(parties, i, n, p) {
+        yyjson_val *identifier = get(p, "identifier");
+        yyjson_val *scheme = get(identifier, "scheme"), *id = get(identifier, "id");
+        put_int(o, &tp->cols[0], pid);
+        put_str(o, &tp->cols[1], get(p, "id"));
+        col_t *key = &tp->cols[2];
+        if (yyjson_is_str(scheme) && yyjson_is_str(id)) {
+            /* "scheme-id", written as one string */
+            if (buf_put(&key->data, yyjson_get_str(scheme), yyjson_get_len(scheme)) || buf_put(&key->data, "-", 1))
+                o->failed = 1;
+            put_str_raw(o, key, yyjson_get_str(id), yyjson_get_len(id), 1);
+        } else {
+            put_str_raw(o, key, NULL, 0, 0);
+        }
+        tp->rows++;
+    }
+}
+
+static void walk_release(out_t *o, int64_t pid, yyjson_val *root, int extended, int parties) {
+    yyjson_val *ocid = NULL, *buyer = NULL, *tender = NULL, *bids = NULL, *awards = NULL, *pts = NULL, *k;
+    yyjson_obj_iter it;
+    yyjson_obj_iter_init(root, &it);
+    while ((k = yyjson_obj_iter_next(&it))) {
+        const char *s = yyjson_get_str(k);
+        size_t len = yyjson_get_len(k);
+        yyjson_val *v = yyjson_obj_iter_get_val(k);
+        if (KEY_IS(s, len, "ocid")) ocid = v;
+        else if (KEY_IS(s, len, "buyer")) buyer = v;
+        else if (KEY_IS(s, len, "tender")) tender = v;
+        else if (KEY_IS(s, len, "bids")) bids = v;
+        else if (KEY_IS(s, len, "awards")) awards = v;
+        else if (KEY_IS(s, len, "parties")) pts = v;
+    }
+    if (!yyjson_is_str(ocid)) return; /* Cardinal ignores a release without an ocid */
+    yyjson_val *status = NULL, *pm = NULL, *pmd = NULL, *nt = NULL, *period = NULL, *pe = NULL;
+    if (yyjson_is_obj(tender)) {
+        yyjson_obj_iter_init(tender, &it);
+        while ((k = yyjson_obj_iter_next(&it))) {
+            const char *s = yyjson_get_str(k);
+            size_t len = yyjson_get_len(k);
+            yyjson_val *v = yyjson_obj_iter_get_val(k);
+            if (KEY_IS(s, len, "status")) status = v;
+            else if (KEY_IS(s, len, "procurementMethod")) pm = v;
+            else if (KEY_IS(s, len, "procurementMethodDetails")) pmd = v;
+            else if (KEY_IS(s, len, "numberOfTenderers")) nt = v;
+            else if (KEY_IS(s, len, "tenderPeriod")) period = v;
+            else if (KEY_IS(s, len, "procuringEntity")) pe = v;
+        }
+    }
+    yyjson_val *details = as_arr(get(bids, "details"));
+    awards = as_arr(awards);
+    table_t *tp = &o->t[T_PROCESSES];
+    put_int(o, &tp->cols[0], pid);
+    put_str(o, &tp->cols[1], ocid);
+    put_str(o, &tp->cols[2], status);
+    put_str(o, &tp->cols[3], pm);
+    put_str(o, &tp->cols[4], pmd);
+    /* numberOfTenderers counts only as the JSON integer 1 (not 1.0, "1" or true) */
+    put_bool(o, &tp->cols[5], yyjson_is_uint(nt) && yyjson_get_uint(nt) == 1);
+    yyjson_val *end_date = get(period, "endDate");
+    put_str(o, &tp->cols[6], get(period, "startDate"));
+    put_str(o, &tp->cols[7], end_date);
+    put_str(o, &tp->cols[8], get(buyer, "id"));
+    put_str(o, &tp->cols[9], get(pe, "id"));
+    put_bool(o, &tp->cols[10], awards != NULL);
+    put_bool(o, &tp->cols[11], details != NULL);
+    tp->rows++;
+    if (details) walk_bids(o, pid, details, end_date, extended);
+    if (awards) walk_awards(o, pid, awards, extended);
+    if (parties && as_arr(pts)) walk_parties(o, pid, pts);
+}
+
+/* ---- a block of lines ----------------------------------------------------------------------------------- */
+
+typedef struct {
+    Py_ssize_t line;  /* 1-based within the block */
+    Py_ssize_t start; /* byte offset of the line in the block */
+    Py_ssize_t length;
+    const char *msg;  /* yyjson's message (a static string) */
+} invalid_t;
+
+typedef struct {
+    invalid_t *p;
+    size_t len, cap;
+} invalids_t;
+
+static int is_blank(const char *p, const char *e) {
+    for (; p < e; p++)
+        if (!(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f')) return 0;
+    return 1;
+}
+
+static PyObject *bitmap(const char *bytes, size_t n) {
+    PyObject *r = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((n + 7) / 8));
+    if (!r) return NULL;
+    unsigned char *bits = (unsigned char *)PyBytes_AS_STRING(r);
+    memset(bits, 0, (n + 7) / 8);
+    for (size_t i = 0; i < n; i++)
+        if (bytes[i]) bits[i >> 3] |= (unsigned char)(1u << (i & 7));
+    return r;
+}
+
+/* A column as a tuple of buffers, in Arrow's order: (validity bitmap or None, [offsets,] data). */
+static PyObject *column(col_t *c, size_t rows) {
+    PyObject *valid = c->nulls ? bitmap(c->valid.p, rows) : (Py_INCREF(Py_None), Py_None);
+    if (!valid) return NULL;
+    if (c->kind == K_STR) {
+        PyObject *offsets = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((rows + 1) * sizeof(int32_t)));
+        if (!offsets) {
+            Py_DECREF(valid);
+            return NULL;
+        }
+        char *dst = PyBytes_AS_STRING(offsets);
+        memset(dst, 0, sizeof(int32_t));
+        if (rows) memcpy(dst + sizeof(int32_t), c->offsets.p, rows * sizeof(int32_t));
+        return Py_BuildValue("(NNy#)", valid, offsets, c->data.p ? c->data.p : "", (Py_ssize_t)c->data.len);
+    }
+    if (c->kind == K_BOOL) {
+        PyObject *data = bitmap(c->data.p, rows);
+        if (!data) {
+            Py_DECREF(valid);
+            return NULL;
+        }
+        return Py_BuildValue("(NN)", valid, data);
+    }
+    return Py_BuildValue("(Ny#)", valid, c->data.p ? c->data.p : "", (Py_ssize_t)c->data.len);
+}
+
+static PyObject *flatten_block(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"data", "extended", "parties", NULL};
+    Py_buffer data;
+    int extended = 0, parties = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|pp", names, &data, &extended, &parties)) return NULL;
+
+    out_t *o = calloc(1, sizeof *o);
+    invalids_t bad = {0};
+    yyjson_alc *alc = yyjson_alc_dyn_new();
+    if (!o || !alc) {
+        free(o);
+        if (alc) yyjson_alc_dyn_free(alc);
+        PyBuffer_Release(&data);
+        return PyErr_NoMemory();
+    }
+    out_init(o);
+    int64_t pid = -1;
+    Py_ssize_t lines = 0;
+    int nomem = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    const char *base = data.buf, *p = base, *end = base + data.len;
+    while (p < end && !o->failed) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        const char *next = e ? e + 1 : end;
+        if (!e) e = end;
+        lines++;
+        if (!is_blank(p, e)) {
+            pid++; /* every non-blank line takes a position, even if it is skipped */
+            yyjson_read_err err;
+            yyjson_doc *doc = yyjson_read_opts((char *)p, (size_t)(e - p), YYJSON_READ_NOFLAG, alc, &err);
+            if (!doc) {
+                if (bad.len == bad.cap) {
+                    size_t cap = bad.cap ? bad.cap * 2 : 16;
+                    invalid_t *q = realloc(bad.p, cap * sizeof *q);
+                    if (!q) {
+                        nomem = 1;
+                        break;
+                    }
+                    bad.p = q;
+                    bad.cap = cap;
+                }
+                bad.p[bad.len++] = (invalid_t){lines, p - base, e - p, err.msg};
+            } else {
+                yyjson_val *root = yyjson_doc_get_root(doc);
+                if (yyjson_is_obj(root)) walk_release(o, pid, root, extended, parties);
+                yyjson_doc_free(doc);
+            }
+        }
+        p = next;
+    }
+    Py_END_ALLOW_THREADS
+
+    yyjson_alc_dyn_free(alc);
+    PyObject *result = NULL, *tables = NULL, *invalid = NULL;
+    if (nomem || o->failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    invalid = PyList_New((Py_ssize_t)bad.len);
+    tables = PyTuple_New(N_TABLES);
+    if (!invalid || !tables) goto done;
+    for (size_t i = 0; i < bad.len; i++) {
+        PyObject *item = Py_BuildValue("(nnns)", bad.p[i].line, bad.p[i].start, bad.p[i].length, bad.p[i].msg);
+        if (!item) goto done;
+        PyList_SET_ITEM(invalid, (Py_ssize_t)i, item);
+    }
+    for (int i = 0; i < N_TABLES; i++) {
+        table_t *t = &o->t[i];
+        PyObject *cols = PyTuple_New(t->ncols);
+        if (!cols) goto done;
+        PyTuple_SET_ITEM(tables, i, cols);
+        for (int c = 0; c < t->ncols; c++) {
+            PyObject *col = column(&t->cols[c], t->rows);
+            if (!col) goto done;
+            PyTuple_SET_ITEM(cols, c, col);
+        }
+    }
+    /* (non-blank lines, physical lines, [(line, start, length, message)], tables) */
+    result = Py_BuildValue("(nnOO)", (Py_ssize_t)(pid + 1), lines, invalid, tables);
+done:
+    Py_XDECREF(invalid);
+    Py_XDECREF(tables);
+    free(bad.p);
+    out_free(o);
+    free(o);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static PyObject *layout(PyObject *self, PyObject *args) {
+    /* The number of tables and their column kinds, so that flatten.py can check it matches this build. */
+    PyObject *r = PyTuple_New(N_TABLES);
+    if (!r) return NULL;
+    for (int i = 0; i < N_TABLES; i++) {
+        PyObject *s = PyUnicode_FromString(LAYOUT[i]);
+        if (!s) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(r, i, s);
+    }
+    return r;
+}
+
+static PyMethodDef METHODS[] = {
+    {"flatten_block", (PyCFunction)(void (*)(void))flatten_block, METH_VARARGS | METH_KEYWORDS,
+     "flatten_block(data, extended=False, parties=False) -> (rows, lines, invalid, tables)"},
+    {"layout", layout, METH_NOARGS, "The column kinds of each table, in order."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_flatten", "Native flattener of the Cardinal reader.",
+                                    -1, METHODS};
+
+PyMODINIT_FUNC PyInit__flatten(void) {
+    PyObject *m = PyModule_Create(&MODULE);
+    if (!m) return NULL;
+    PyObject *all = Py_BuildValue("[ss]", "flatten_block", "layout");
+    if (!all || PyModule_AddObject(m, "__all__", all) < 0) {
+        Py_XDECREF(all);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

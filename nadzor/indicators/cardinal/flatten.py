@@ -1,0 +1,117 @@
+"""Flatten blocks of JSON lines into Arrow tables with the native flattener (``_flatten.c``, yyjson).
+
+This is the fast path of the Cardinal reader: each line is parsed in C and only the fields the indicators read
+are walked, with the same JSON type checks as the DuckDB path (an amount counts only if it is a JSON number, an
+identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1; a wrongly typed container is
+absent and a non-object array item is an empty object). The GIL is released while a block is parsed, so blocks
+are flattened by two threads at once.
+
+Where DuckDB's ``read_json`` is laxer than Cardinal's serde_json, this path follows Cardinal: a line with a number
+out of double range (``1e400``), ``NaN`` or a trailing comma is skipped with a warning, and a duplicate key keeps
+its last value.
+
+The extension is optional (built by ``pip install`` when a C compiler is available): ``available()`` says
+whether it was built, and the reader falls back to DuckDB's ``read_json`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+__all__ = ["Block", "ARROW_SCHEMAS", "available", "flatten_block", "warning_text", "rejection"]
+
+try:
+    from nadzor.indicators.cardinal import _flatten
+except ImportError:  # built without a C compiler: the reader uses DuckDB's read_json
+    _flatten = None
+
+_TYPES = {"i": pa.int64(), "s": pa.string(), "b": pa.bool_(), "f": pa.float64()}
+
+
+def _schema(*fields) -> pa.Schema:
+    return pa.schema([(name, _TYPES[t]) for name, t in (f.split(":") for f in fields)])
+
+
+_KB, _KA = ("pid:i", "bid_idx:i"), ("pid:i", "award_idx:i")
+# Column order of each table as the extension returns it (start_date and end_date are turned into start_us and
+# end_us by the reader, in DuckDB). The kinds must match LAYOUT in _flatten.c (checked by ``available``).
+ARROW_SCHEMAS = {
+    "processes": _schema("pid:i", "ocid:s", "tender_status:s", "pm:s", "pmd:s", "nt_one:b", "start_date:s",
+                         "end_date:s", "buyer_id:s", "pe_id:s", "has_awards:b", "has_details:b"),
+    "bids": _schema(*_KB, "status:s", "late:b", "amount:f", "currency:s", "has_tenderers:b", "sole_tenderer_id:s"),
+    "bid_tenderers": _schema(*_KB, "tenderer_id:s"),
+    "awards": _schema(*_KA, "status:s", "has_suppliers:b", "n_suppliers:i"),
+    "award_suppliers": _schema(*_KA, "supplier_id:s"),
+    "award_items": _schema(*_KA, "classification_id:s"),
+    "bid_ids": _schema(*_KB, "bid_id:s"),
+    "bid_lots": _schema(*_KB, "lot_id:s"),
+    "award_related_bids": _schema(*_KA, "bid_id:s"),
+    "award_lots": _schema(*_KA, "lot_id:s"),
+    "nz_parties": _schema("pid:i", "party_id:s", "org_key:s"),
+}
+
+_KINDS = {pa.int64(): "i", pa.string(): "s", pa.bool_(): "b", pa.float64(): "f"}
+
+
+def available() -> bool:
+    """Return True if the native flattener was built and matches this module's table layout."""
+    if _flatten is None:
+        return False
+    layout = tuple("".join(_KINDS[f.type] for f in schema) for schema in ARROW_SCHEMAS.values())
+    return _flatten.layout() == layout
+
+
+@dataclass
+class Block:
+    """The flat rows of one block of lines: Arrow tables with block-local ``pid``s, and the block's counts."""
+
+    tables: dict[str, pa.Table]
+    rows: int  # non-blank lines (each takes a pid, even if it is invalid or has no ocid)
+    lines: int  # physical lines, for the warnings' line numbers
+    warnings: list = field(default_factory=list)  # (block-local line number, kind, reason): see warning_text
+
+
+def flatten_block(data: bytes, *, extended: bool = False, parties: bool = False) -> Block:
+    """Flatten a block of whole lines (``data`` ends at a line end or at the end of the file).
+
+    ``extended`` also fills ``bid_ids``, ``bid_lots``, ``award_related_bids`` (relatedBid and relatedBids, not yet
+    made distinct) and ``award_lots``; ``parties`` fills ``nz_parties`` (party id and "scheme-id").
+    """
+    rows, lines, invalid, columns = _flatten.flatten_block(data, extended, parties)
+    tables = {}
+    for (name, schema), cols in zip(ARROW_SCHEMAS.items(), columns):
+        n = len(cols[0][1]) // 8  # the pid column: int64 values
+        arrays = [pa.Array.from_buffers(f.type, n, [None if b is None else pa.py_buffer(b) for b in buffers])
+                  for f, buffers in zip(schema, cols)]
+        tables[name] = pa.Table.from_arrays(arrays, schema=schema)
+    warnings = [(number, *rejection(data[start:start + length], message)) for number, start, length, message in invalid]
+    return Block(tables, rows, lines, warnings)
+
+
+def warning_text(number: int, kind: str, reason: str) -> str:
+    """Cardinal's warning for a skipped line (``kind`` is "io" for invalid UTF-8, else "json")."""
+    if kind == "io":
+        return f"WARN Line {number} caused an I/O error, skipping. [{reason}]\n"
+    return f"WARN Line {number} is invalid JSON, skipping. [{reason}]\n"
+
+
+def rejection(line: bytes, message: str) -> tuple[str, str]:
+    """Return (kind, reason) for a line the parser rejected, with the DuckDB path's reason text where it can.
+
+    The DuckDB path names invalid lines with Python's UTF-8 decoder and orjson; where orjson accepts a line that
+    yyjson (like serde_json) rejects, such as one with a trailing comma or ``1e400``, yyjson's message is given.
+    """
+    import orjson
+
+    line = line.rstrip(b"\r")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return "io", exc.reason
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return "json", str(exc)
+    return "json", message

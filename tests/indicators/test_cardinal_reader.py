@@ -1,0 +1,181 @@
+"""The native reader (yyjson in C) against the DuckDB reader: same flat tables, same warnings, on crafted,
+fixture and generated lines; and where the two differ on purpose, the native one follows Cardinal's serde_json."""
+
+import contextlib
+import io
+
+import pytest
+
+from nadzor.exceptions import InputError
+from nadzor.indicators.cardinal import flatten, reader
+from tests.indicators.cardinal_cases import FIXTURES
+
+native = pytest.mark.skipif(not flatten.available(), reason="the native reader was not built (no C compiler)")
+
+# Lines whose shape or JSON types are unusual: non-objects, wrongly typed containers and leaves, null array items,
+# big and signed numbers, NUL characters, invalid JSON and UTF-8, blank and whitespace lines.
+CASES = [
+ b'[]', b'"str"', b'1', b'null', b'{"ocid": 1}', b'{}',
+ b'{"ocid":"t-str","tender":"x"}',
+ b'{"ocid":"t-period-str","tender":{"status":"active","tenderPeriod":"x"}}',
+ b'{"ocid":"bids-arr","bids":[]}',
+ b'{"ocid":"details-obj","bids":{"details":{}}}',
+ b'{"ocid":"details-nullitem","bids":{"details":[null, {"status":"valid"}]}}',
+ b'{"ocid":"awards-nullitem","awards":[null, {"status":"active"}]}',
+ b'{"ocid":"awards-obj","awards":{}}',
+ (b'{"ocid":"awards-mixed","awards":[{"suppliers":[null, {"id":"x"}, {"id":1}], "items":[null, {"cl'
+  b'assification":null}, {"classification":"s"}, {"classification":{"id":5}}, {"classification":{"i'
+  b'd":"45"}}]}]}'),
+ b'{"ocid":"bigint","bids":{"details":[{"value":{"amount":123456789012345678901234567890}}]}}',
+ b'{"ocid":"bigneg","bids":{"details":[{"value":{"amount":-123456789012345678901234567890}}]}}',
+ b'{"ocid":"u64","bids":{"details":[{"value":{"amount":18446744073709551615}}]}}',
+ b'{"ocid":"nul\\u0000b","buyer":{"id":"b\\u0000c"}}',
+ b'{"ocid":"nt1","tender":{"numberOfTenderers":1}}',
+ b'{"ocid":"nt1.0","tender":{"numberOfTenderers":1.0}}',
+ b'{"ocid":"ntstr","tender":{"numberOfTenderers":"1"}}',
+ b'{"ocid":"nttrue","tender":{"numberOfTenderers":true}}',
+ b'{"ocid":"ntbig","tender":{"numberOfTenderers":18446744073709551617}}',
+ b'{"ocid":"nt-1","tender":{"numberOfTenderers":-1}}',
+ b'{"ocid":"nt1e0","tender":{"numberOfTenderers":1e0}}',
+ (b'{"ocid":"amt-types","bids":{"details":[{"value":{"amount":true,"currency":1}},{"value":{"amount'
+  b'":"5","currency":"X"}},{"value":{"amount":-0.0}},{"value":{"amount":7}},{"value":"v"},{"value":'
+  b'null},{"tenderers":{"id":"x"}},{"tenderers":[]},{"tenderers":[{"id":"a"},{"id":"b"}]},{"tendere'
+  b'rs":[{"id":2}]},{"tenderers":[null]}]}}'),
+ b'{"ocid":""}',
+ b'{"ocid":"invalid"',
+ b'\xff\xfe{"ocid":"badutf"}',
+ b'',
+ b'   ',
+ b'{"ocid":"crlf"}\r',
+ b'{"ocid":"buyer-str","buyer":"x","tender":null}',
+ b'{"ocid":"buyer-arr","buyer":[],"tender":{"procuringEntity":"p"}}',
+ b'{"ocid":"surrogate\\ud800"}',
+ b'{"ocid":"dates","tender":{"tenderPeriod":{"startDate":"2020-01-01T00:00:00Z","endDate":"2020-01-01"}}}',
+ b'{"ocid":"dates2","tender":{"tenderPeriod":{"startDate":5,"endDate":"2020-02-01T00:00:00+05:00"}}}',
+ (b'{"ocid":"status-types","tender":{"status":1,"procurementMethod":["open"],"procurementMethodDeta'
+  b'ils":{"a":1}},"bids":{"details":[{"status":null,"date":1}]},"awards":[{"status":true}]}'),
+ b'{"ocid":"bids-null","bids":null,"awards":null}',
+ b'{"ocid":"bids-nodetails","bids":{}}',
+ b'{"ocid":"supp-obj","awards":[{"suppliers":{"id":"x"},"items":{}}]}',
+ b'{"ocid":"items-cls-arr","awards":[{"items":[{"classification":[]}]}]}',
+ b'{"ocid":"after-fail"}',
+ b'{"ocid":"ws"}   ',
+ b'  {"ocid":"lead-ws"}',
+ b'{"ocid":"x"} {"ocid":"y"}',
+ b'{"ocid":"esc\\"q","awards":[{"status":"active","suppliers":[{"id":"s\\n1"}]}]}',
+ b'{"ocid":"float-big","bids":{"details":[{"value":{"amount":1.7976931348623157e308}}]}}',
+ b'{"ocid":"deep","tender":{"procuringEntity":{"id":{"x":1}}}}',
+]
+
+
+def _tables(path, method, **options):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        flat = reader.read_releases(path, method=method, **options)
+    names = [r[0] for r in flat.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    tables = {name: flat.con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
+    return flat.rows, err.getvalue(), tables
+
+
+def _write(tmp_path, lines):
+    path = tmp_path / "releases.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+@native
+@pytest.mark.parametrize("options", [{}, {"extended": True}, {"party_identifiers": True}])
+def test_crafted_lines_as_duckdb(tmp_path, options):
+    path = _write(tmp_path, CASES)
+    expected = _tables(path, "duckdb", **options)
+    assert _tables(path, "native", **options) == expected
+    assert expected[0] == 47 and expected[1].count("WARN") == 4
+
+
+@native
+def test_blocks_in_threads_keep_file_order(tmp_path, monkeypatch):
+    # Tiny blocks in two threads: pids and warning line numbers must still follow the whole file.
+    path = _write(tmp_path, CASES * 3)
+    expected = _tables(path, "duckdb", extended=True)
+    monkeypatch.setattr(reader, "_BLOCK", 300)
+    assert _tables(path, "native", extended=True, threads=2) == expected
+
+
+@native
+def test_fixture_files_as_duckdb():
+    paths = sorted(FIXTURES.glob("indicators/*.jsonl")) + sorted(FIXTURES.glob("prepare/*.jsonl"))
+    assert len(paths) > 20
+    for path in paths:
+        for options in ({}, {"extended": True, "party_identifiers": True}):
+            assert _tables(path, "native", **options) == _tables(path, "duckdb", **options), path
+
+
+@native
+def test_serde_json_rules(tmp_path):
+    # Where DuckDB's JSON reader is laxer than Cardinal's serde_json, the native reader follows Cardinal: these
+    # lines are skipped (with the warning both readers print), and a duplicate key keeps its last value.
+    path = _write(tmp_path, [
+        b'{"ocid":"e400","bids":{"details":[{"value":{"amount":1e400}}]}}',
+        b'{"ocid":"nan","bids":{"details":[{"value":{"amount":NaN}}]}}',
+        b'{"ocid":"trailing",}',
+        b'{"ocid":"dup1","ocid":"dup2","tender":{"status":"x"},"tender":{"procurementMethod":"open"}}',
+    ])
+    rows, warnings, tables = _tables(path, "native")
+    assert rows == 4 and warnings.count("WARN Line") == 3 and "WARN Line 3 is invalid JSON" in warnings
+    assert [r[1:5] for r in tables["processes"]] == [("dup2", None, "open", None)]
+    assert tables["bids"] == []
+
+
+@native
+def test_generated_releases_as_duckdb(tmp_path, monkeypatch):
+    # Realistic lines (Cyrillic names, every field present), in several blocks and two threads.
+    from benchmarks.generate import write_file
+
+    path = tmp_path / "generated.jsonl"
+    write_file(1500, str(path), seed=3, processes=1)
+    expected = _tables(path, "duckdb", extended=True, party_identifiers=True)
+    monkeypatch.setattr(reader, "_BLOCK", 1 << 20)
+    assert _tables(path, "native", extended=True, party_identifiers=True, threads=2) == expected
+
+
+def test_reader_choice(tmp_path, monkeypatch):
+    path = _write(tmp_path, [b'{"ocid":"a"}'])
+    monkeypatch.setenv("NADZOR_JSON_READER", "duckdb")
+    assert reader.read_releases(path).rows == 1
+    monkeypatch.setenv("NADZOR_JSON_READER", "simdjson")
+    with pytest.raises(InputError, match="NADZOR_JSON_READER: 'simdjson' is not one of native, duckdb"):
+        reader.read_releases(path)
+    monkeypatch.delenv("NADZOR_JSON_READER")
+    monkeypatch.setattr(flatten, "_flatten", None)  # as if installed without a C compiler
+    assert not flatten.available()
+    assert reader.read_releases(path).rows == 1  # DuckDB's read_json
+    with pytest.raises(InputError, match="native JSON reader was not built"):
+        reader.read_releases(path, method="native")
+
+
+@native
+def test_late_bids_compare_dates_as_strings(tmp_path):
+    # R030's "late" is a bytewise string comparison (Cardinal does not normalise time zones); null unless both
+    # the bid's date and the tender's end date are strings.
+    end = b'"tender":{"tenderPeriod":{"endDate":"2020-01-01T00:00:00Z"}}'
+    path = _write(tmp_path, [
+        b'{"ocid":"a",' + end + b',"bids":{"details":[{"date":"2020-01-01T00:00:01Z"},{"date":"2020-01-01T00:00:00Z"},'
+        b'{"date":"2020-01-01T00:00:00Z "},{"date":"2019-12-31T23:00:00-05:00"},{"date":5},{}]}}',
+        b'{"ocid":"b","bids":{"details":[{"date":"2020-01-01"}]}}',
+    ])
+    for method in ("native", "duckdb"):
+        flat = reader.read_releases(path, method=method)
+        assert flat.con.execute("SELECT pid, bid_idx, late FROM bids ORDER BY ALL").fetchall() == [
+            (0, 0, True), (0, 1, False), (0, 2, True), (0, 3, False), (0, 4, None), (0, 5, None), (1, 0, None)]
+
+
+@native
+def test_bid_tenderers_hold_only_bids_without_a_sole_tenderer(tmp_path):
+    path = _write(tmp_path, [b'{"ocid":"a","bids":{"details":[{"tenderers":[{"id":"x"}]},{"tenderers":[{"id":1}]},'
+                             b'{"tenderers":[{"id":"y"},{"id":"z"}]},{"tenderers":[]}]}}'])
+    for method in ("native", "duckdb"):
+        flat = reader.read_releases(path, method=method)
+        assert flat.con.execute("SELECT bid_idx, sole_tenderer_id FROM bids ORDER BY 1").fetchall() == [
+            (0, "x"), (1, None), (2, None), (3, None)]
+        assert flat.con.execute("SELECT bid_idx, tenderer_id FROM bid_tenderers ORDER BY ALL").fetchall() == [
+            (1, None), (2, "y"), (2, "z")]
