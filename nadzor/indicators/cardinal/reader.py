@@ -1,17 +1,22 @@
 """Read a JSON-lines file of compiled releases into the flat tables the indicators use.
 
-Only the fields the 11 indicators need are read (DuckDB ``read_json`` with explicit columns), and every leaf is
-read as raw JSON so that its JSON type survives: Cardinal counts an amount only if it is a JSON number, an
-identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1. The type checks run inside
-the single read pass, so the one materialised copy of the input holds typed values, not JSON text. Each flat
-table keeps the array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array order.
-Two implementations give the same tables (tests pin them together). The default is the native flattener
-(``flatten``: yyjson in C, two threads, Arrow hand-over), built by ``pip install`` where a C compiler exists; it
-follows Cardinal's serde_json where DuckDB's ``read_json`` is laxer (``1e400``, ``NaN`` and trailing commas skip the
-line, a duplicate key keeps its last value). Without it, or with ``NADZOR_JSON_READER=duckdb``, DuckDB's
-``read_json`` reads the file. A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``, default 512MB here, lowered to
-``QUERY_MEMORY_LIMIT`` for the queries by :func:`bound_query_memory`) and spills to a temporary directory removed
-with the connection.
+Only the fields the 11 indicators need are read, with the JSON type checks Cardinal makes: an amount counts only
+if it is a JSON number, an identifier only if it is a string, ``numberOfTenderers`` only if it is the integer 1.
+Each flat table keeps the array positions (``bid_idx``, ``award_idx``) because Cardinal's tie rules follow array
+order.
+
+Two implementations give the same tables (tests pin them together):
+
+- the native flattener (``flatten``: yyjson in C on two threads, Arrow hand-over), the default where ``pip
+  install`` could build it. It follows Cardinal's serde_json where DuckDB is laxer (``1e400``, ``NaN`` and trailing
+  commas skip the line; a duplicate key keeps its last value). Its tables go into a compressed in-memory catalog
+  (``nz_flat``), about 110 MiB at 1M releases instead of 770 MiB, so the queries do not spill;
+- DuckDB's ``read_json`` with every leaf read as raw JSON so that its JSON type survives, typed inside the single
+  read pass (without a C compiler, or with ``NADZOR_JSON_READER=duckdb``).
+
+A connection the reader creates has its memory bounded (``NADZOR_MEMORY_LIMIT``; by default 224MB with the
+native reader, else 512MB for the read and ``QUERY_MEMORY_LIMIT`` for the queries, see
+:func:`bound_query_memory`) and spills to a temporary directory removed with the connection.
 
 Tables (all keyed by ``pid``, the release's position in the file):
 
@@ -194,7 +199,7 @@ def read_releases(path: str | Path, *, con: duckdb.DuckDBPyConnection | None = N
     owns = con is None
     if owns:
         con = duckdb.connect()
-        _bound_memory(con)
+        _bound_memory(con, NATIVE_MEMORY_LIMIT if method == "native" else "512MB")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if os.path.getsize(p) == 0:
@@ -418,24 +423,25 @@ def _blocks(path: Path, extended: bool, parties: bool, threads: int | None):
 # memory at 1M releases); the queries fit in less by spilling more of the flat tables. At 1M generated releases
 # (calm machine): 512MB peaks at 901 MiB and 46 CPU-s, 384MB at 768 MiB and 41, 320MB at 718 MiB and 48
 # (benchmarks/RESULTS-cardinal.md), the only one under Cardinal's 752 MiB. The native reader's tables are
-# compressed (about 110 MiB at 1M, nothing to spill): there 320MB peaked at 780-798 MiB, 256MB at 710-721 and
-# 200MB at 626-656 MiB (at 2-3 CPU-s more).
+# compressed (about 110 MiB at 1M, nothing to spill) and its read needs no JSON buffers: one limit serves both
+# phases. `nadzor indicators` at 1M peaked at 775-780 MiB with 512MB/256MB, 672 MiB with 224MB, 658 MiB with
+# 192MB (at about 2 CPU-s more).
 QUERY_MEMORY_LIMIT = "320MB"
-NATIVE_QUERY_MEMORY_LIMIT = "256MB"
+NATIVE_MEMORY_LIMIT = "224MB"
 
 
 def bound_query_memory(flat: FlatTables) -> None:
     """Lower DuckDB's memory for the query phase on a connection the reader created (unless NADZOR_MEMORY_LIMIT
     is set: then that one limit holds throughout)."""
     if flat.owns_connection and not os.environ.get("NADZOR_MEMORY_LIMIT"):
-        limit = NATIVE_QUERY_MEMORY_LIMIT if flat.compressed else QUERY_MEMORY_LIMIT
+        limit = NATIVE_MEMORY_LIMIT if flat.compressed else QUERY_MEMORY_LIMIT
         flat.con.execute(f"SET memory_limit = '{limit}'")
 
 
-def _bound_memory(con) -> None:
+def _bound_memory(con, default: str) -> None:
     # The flat tables of 1M releases are larger than Cardinal's whole footprint (752 MiB): bound DuckDB's memory
     # so that it spills table blocks to a temporary directory instead of growing (NADZOR_MEMORY_LIMIT overrides).
-    limit = os.environ.get("NADZOR_MEMORY_LIMIT") or "512MB"
+    limit = os.environ.get("NADZOR_MEMORY_LIMIT") or default
     spill = tempfile.mkdtemp(prefix="nadzor-indicators-")
     weakref.finalize(con, shutil.rmtree, spill, True)
     con.execute(f"SET memory_limit = '{limit}'; SET temp_directory = '{spill}'")
