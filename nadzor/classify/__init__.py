@@ -6,10 +6,7 @@ Library entry points: ``classify_text`` (one text), ``classify_process`` (the fi
 
 from __future__ import annotations
 
-from nadzor.classify.matcher import Matcher, ProcessResult, TextResult, Unit, get_matcher
-from nadzor.classify.purchases import list_purchases
-from nadzor.classify.store import classify_store
-from nadzor.classify.taxonomy import CAPABILITY_IDS
+import importlib
 
 __all__ = [
     "classify_text",
@@ -25,9 +22,30 @@ __all__ = [
     "Unit",
 ]
 
+# Imported when first used, not with the package: the CLI loads every plugin at start, and the matcher with its
+# taxonomy costs about 40 ms that a command which never classifies should not pay.
+_LAZY = {
+    "Matcher": "nadzor.classify.matcher",
+    "ProcessResult": "nadzor.classify.matcher",
+    "TextResult": "nadzor.classify.matcher",
+    "Unit": "nadzor.classify.matcher",
+    "get_matcher": "nadzor.classify.matcher",
+    "list_purchases": "nadzor.classify.purchases",
+    "classify_store": "nadzor.classify.store",
+    "CAPABILITY_IDS": "nadzor.classify.taxonomy",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def classify_text(text: str) -> dict:
     """Classify one text; return {text, is_surveillance, capabilities, vendors, matches} (spans in ``text``)."""
+    from nadzor.classify.matcher import get_matcher
+
     res = get_matcher().classify_text(text)
     return {
         "text": text,
@@ -49,6 +67,8 @@ def classify_process(process: dict) -> ProcessResult:
 
     Item CPV codes are read from ``classification`` and ``additionalClassifications`` with a CPV scheme.
     """
+    from nadzor.classify.matcher import Unit, get_matcher
+
     units: list[Unit] = []
     tender = process.get("tender") or {}
     for key in ("title", "description"):
@@ -91,6 +111,9 @@ def classify_process(process: dict) -> ProcessResult:
 
 def list_capabilities() -> list[dict]:
     """Return the taxonomy: one dict per capability with its tier, description, term count and CPV codes."""
+    from nadzor.classify.matcher import get_matcher
+    from nadzor.classify.taxonomy import CAPABILITY_IDS
+
     tax = get_matcher().taxonomy
     out = []
     for cap_id in CAPABILITY_IDS:
