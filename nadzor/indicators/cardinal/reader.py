@@ -349,25 +349,23 @@ def _create(con, extended: bool, parties: bool, temp: bool = True) -> tuple[str,
 def _insert(con, batch: list, names: tuple[str, ...], checkpoint: bool = False) -> None:
     """Append the blocks' tables to DuckDB, their block-local pids shifted by the offsets given with them
     (``checkpoint``: then compress what was appended)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     for name in names:
-        parts = [(b.tables[name], offset) for b, offset in batch if b.tables[name].num_rows]
-        if not parts:
-            continue
-        # pid is every table's first column
-        table = pa.concat_tables([t.set_column(0, "pid", pc.add(t.column(0), offset)) for t, offset in parts])
-        con.register("nz_block", table)
         if name == "processes":  # dates are checked as RFC 3339 here, vectorised
-            select = ("pid, ocid, tender_status, pm, pmd, nt_one, nz_rfc3339_us(start_date), "
-                      "nz_rfc3339_us(end_date), buyer_id, pe_id, has_awards, has_details FROM nz_block")
-        elif name == "award_related_bids":  # relatedBid and relatedBids may name the same bid
-            select = "DISTINCT * FROM nz_block"
+            columns = ("ocid, tender_status, pm, pmd, nt_one, nz_rfc3339_us(start_date), nz_rfc3339_us(end_date), "
+                       "buyer_id, pe_id, has_awards, has_details")
         else:
-            select = "* FROM nz_block"
-        con.execute(f"INSERT INTO {name} SELECT {select}")
-        con.unregister("nz_block")
+            columns = "* EXCLUDE (pid)"
+        # relatedBid and relatedBids may name the same bid (of one award, so within one block)
+        distinct = "DISTINCT " if name == "award_related_bids" else ""
+        for block, offset in batch:
+            table = block.tables[name]
+            if not table.num_rows:
+                continue
+            # Handed over as an Arrow stream: DuckDB's scan of a Python object, and Arrow's own compute functions,
+            # import pandas (0.2 s at every start) to check whether it is one. The pid offset is added here too.
+            con.from_arrow(table.__arrow_c_stream__()).create_view("nz_block", replace=True)
+            con.execute(f"INSERT INTO {name} SELECT {distinct}pid + {int(offset)}, {columns} FROM nz_block")
+    con.execute("DROP VIEW IF EXISTS nz_block")
     if checkpoint and batch:
         try:
             con.execute("CHECKPOINT nz_flat")
