@@ -206,3 +206,30 @@ def test_native_reader_stores_organisation_ids_as_codes(tmp_path):
     assert con.execute("SELECT tenderer_id FROM bid_tenderers ORDER BY ALL").fetchall() == [(2,), (None,)]
     assert con.execute("SELECT supplier_id FROM award_suppliers ORDER BY ALL").fetchall() == [(2,), (3,)]
     assert reader.read_releases(path, method="duckdb").org_names is None  # strings: decoding is the identity
+
+
+@native
+def test_results_of_both_readers_are_identical(tmp_path, monkeypatch):
+    # Codes (native) and strings (DuckDB) give the same Cardinal output, Maps included, on the fixtures, the
+    # crafted lines and generated releases, in Cardinal mode and with every nadzor variant.
+    from benchmarks.generate import write_file
+    from nadzor.indicators.cardinal import compute_indicators, default_settings, parse_settings, to_cardinal
+    from nadzor.indicators.cardinal.settings import INDICATOR_CODES
+    from tests.indicators.cardinal_cases import indicator_cases, settings_for
+
+    generated = tmp_path / "generated.jsonl"
+    write_file(1500, str(generated), seed=5, processes=1)
+    variants = parse_settings("[nadzor]\nlots = true\nrelated_bids = true\nparty_identifiers = true\n"
+                              + "".join(f"[{code}]\n" for code in INDICATOR_CODES))
+    runs = [(FIXTURES / "indicators" / f"{name}.jsonl", parse_settings(settings_for(name)))
+            for name in indicator_cases()]
+    runs += [(path, settings) for path in (_write(tmp_path, CASES), generated)
+             for settings in (default_settings(), variants)]
+    for path, settings in runs:
+        out = {}
+        for method in reader.READERS:
+            monkeypatch.setenv("NADZOR_JSON_READER", method)
+            with contextlib.redirect_stderr(io.StringIO()):
+                out[method] = to_cardinal(compute_indicators(path, settings, map=True))
+        assert out["native"] == out["duckdb"], path
+    assert any(out["native"].get(group) for group in ("Buyer", "ProcuringEntity", "Tenderer"))
