@@ -548,13 +548,23 @@ static PyObject *layout(PyObject *self, PyObject *args) {
 
 /* Codes are assigned in first-seen order by one thread (the reader's main thread, as blocks are handed over), so
  * they are deterministic and the table needs no lock; `busy` turns accidental concurrent use into an error. The
- * strings are kept in one arena for decoding at the output. Open addressing, linear probing, load <= 1/2. */
+ * strings are kept in one arena for decoding at the output. Open addressing, linear probing, load <= 1/2; a slot
+ * holds the hash, the length and (up to 16 bytes) the string itself, so that finding a short id touches one cache
+ * line instead of three or four (1M releases: 0.4 instead of 1 CPU-s for about 8M ids). */
+#define INLINE_LEN 16
+
+typedef struct {
+    uint64_t hash;
+    int32_t code; /* -1: empty */
+    uint32_t len;
+    char inl[INLINE_LEN]; /* the string if len <= INLINE_LEN */
+} slot_t;
+
 typedef struct {
     PyObject_HEAD
-    int64_t *slots;   /* code, or -1 for an empty slot */
-    size_t mask;      /* number of slots - 1 (a power of two) */
-    uint64_t *hashes; /* per code */
-    size_t *starts;   /* per code: offset of the string in the arena; starts[n] is the arena's length */
+    slot_t *slots;
+    size_t mask;    /* number of slots - 1 (a power of two) */
+    size_t *starts; /* per code: offset of the string in the arena; starts[n] is the arena's length */
     size_t n, cap;
     buf_t arena;
     int busy;
@@ -584,38 +594,38 @@ static uint64_t hash_bytes(const char *s, size_t n) {
 
 static int interner_grow(interner_t *in) {
     size_t nslots = in->mask ? (in->mask + 1) * 2 : 1024;
-    int64_t *slots = malloc(nslots * sizeof *slots);
+    slot_t *slots = malloc(nslots * sizeof *slots);
     if (!slots) return -1;
-    memset(slots, 0xff, nslots * sizeof *slots);
-    for (size_t code = 0; code < in->n; code++) {
-        size_t i = (size_t)in->hashes[code] & (nslots - 1);
-        while (slots[i] >= 0) i = (i + 1) & (nslots - 1);
-        slots[i] = (int64_t)code;
-    }
+    for (size_t i = 0; i < nslots; i++) slots[i].code = -1;
+    if (in->slots)
+        for (size_t j = 0; j <= in->mask; j++) {
+            if (in->slots[j].code < 0) continue;
+            size_t i = (size_t)in->slots[j].hash & (nslots - 1);
+            while (slots[i].code >= 0) i = (i + 1) & (nslots - 1);
+            slots[i] = in->slots[j];
+        }
     free(in->slots);
     in->slots = slots;
     in->mask = nslots - 1;
     return 0;
 }
 
-/* The code of s, added if new (when `add`); -1 if absent and not added, -2 out of memory. */
+/* The code of s, added if new (when `add`); -1 if absent and not added, -2 out of memory or too many strings. */
 static int64_t interner_code(interner_t *in, const char *s, size_t n, int add) {
     uint64_t h = hash_bytes(s, n);
     size_t i = (size_t)h & in->mask;
     for (;;) {
-        int64_t code = in->slots[i];
-        if (code < 0) break;
-        if (in->hashes[code] == h && in->starts[code + 1] - in->starts[code] == n &&
-            memcmp(in->arena.p + in->starts[code], s, n) == 0)
-            return code;
+        slot_t *slot = &in->slots[i];
+        if (slot->code < 0) break;
+        if (slot->hash == h && slot->len == n &&
+            memcmp(n <= INLINE_LEN ? slot->inl : in->arena.p + in->starts[slot->code], s, n) == 0)
+            return slot->code;
         i = (i + 1) & in->mask;
     }
     if (!add) return -1;
+    if (in->n >= INT32_MAX || n > UINT32_MAX) return -2;
     if (in->n + 1 >= in->cap) {
         size_t cap = in->cap ? in->cap * 2 : 1024;
-        uint64_t *hashes = realloc(in->hashes, cap * sizeof *hashes);
-        if (!hashes) return -2;
-        in->hashes = hashes;
         size_t *starts = realloc(in->starts, (cap + 1) * sizeof *starts);
         if (!starts) return -2;
         in->starts = starts;
@@ -623,9 +633,12 @@ static int64_t interner_code(interner_t *in, const char *s, size_t n, int add) {
     }
     if (buf_put(&in->arena, s, n)) return -2;
     int64_t code = (int64_t)in->n++;
-    in->hashes[code] = h;
     in->starts[code + 1] = in->arena.len;
-    in->slots[i] = code;
+    slot_t *slot = &in->slots[i];
+    slot->hash = h;
+    slot->code = (int32_t)code;
+    slot->len = (uint32_t)n;
+    if (n <= INLINE_LEN && n) memcpy(slot->inl, s, n);
     if (in->n * 2 > in->mask + 1 && interner_grow(in)) return -2;
     return code;
 }
@@ -645,7 +658,6 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
 
 static void interner_dealloc(interner_t *in) {
     free(in->slots);
-    free(in->hashes);
     free(in->starts);
     free(in->arena.p);
     Py_TYPE(in)->tp_free((PyObject *)in);
