@@ -22,8 +22,11 @@ def test_codes_follow_first_sight_and_decode_back():
     assert len(interner) == 6
     assert [None if c is None else interner[c] for c in codes] == values
     assert _codes(interner, ["é" * 40, "new", "a"]) == [5, 6, 1]  # stable across calls
+    # Up to 16 bytes an id is compared inside the hash table, longer ones in the arena.
+    edge = ["x" * 16, "x" * 17, "x" * 15 + "é", "x" * 16]
+    assert _codes(interner, edge) == [7, 8, 9, 7] and [interner[c] for c in (7, 8, 9)] == edge[:3]
     with pytest.raises(IndexError):
-        interner[7]
+        interner[10]
 
 
 def test_lookup_without_adding_gives_minus_one():
