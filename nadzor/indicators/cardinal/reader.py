@@ -55,7 +55,8 @@ import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "ORG_COLUMNS", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES",
+           "EXTENDED_TABLES", "SCHEMAS", "ORG_COLUMNS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
