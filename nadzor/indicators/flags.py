@@ -113,7 +113,7 @@ def _evidence_index(store, ocids: set[str]) -> dict[str, list[dict]]:
     return out
 
 
-def _organisation_ocids(con, group: str) -> dict[str, list[str]]:
+def _organisation_ocids(flat, group: str) -> dict[str, list[str]]:
     """Map organisation ids to the ocids they appear in (flat tables of the computation)."""
     if group == "Buyer":
         sql = "SELECT buyer_id AS k, ocid FROM processes WHERE buyer_id IS NOT NULL"
@@ -126,8 +126,8 @@ def _organisation_ocids(con, group: str) -> dict[str, list[str]]:
                     SELECT pid, supplier_id AS k FROM award_suppliers) t JOIN processes p USING (pid)
                  WHERE k IS NOT NULL"""
     out: dict[str, list[str]] = {}
-    for k, ocid in con.execute(sql + " ORDER BY 1, 2").fetchall():
-        out.setdefault(k, []).append(ocid)
+    for k, ocid in flat.con.execute(sql + " ORDER BY 1, 2").fetchall():  # the ocids of each id in order
+        out.setdefault(flat.org_name(k), []).append(ocid)
     return out
 
 
@@ -151,8 +151,8 @@ def compute_findings(store, settings=None, codes: list[str] | None = None) -> li
         flat = read_releases(path, **reader_options(settings))
     finally:
         os.unlink(path)
-    result = compute_on_tables(ibis.duckdb.from_connection(flat.con), settings, map=True)
-    org_ocids = {g: _organisation_ocids(flat.con, g) for g in ("Buyer", "ProcuringEntity", "Tenderer")}
+    result = compute_on_tables(ibis.duckdb.from_connection(flat.con), settings, map=True, flat=flat)
+    org_ocids = {g: _organisation_ocids(flat, g) for g in ("Buyer", "ProcuringEntity", "Tenderer")}
     flat.con.close()
     maps = result.maps
 

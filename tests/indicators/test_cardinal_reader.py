@@ -73,8 +73,15 @@ def _tables(path, method, **options):
     with contextlib.redirect_stderr(err):
         flat = reader.read_releases(path, method=method, **options)
     names = [r[0] for r in flat.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-    tables = {name: flat.con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in names}
-    return flat.rows, err.getvalue(), tables
+    return flat.rows, err.getvalue(), {name: _decoded_rows(flat, name) for name in names}
+
+
+def _decoded_rows(flat, name):
+    # The rows with organisation ids as strings (the native reader stores codes), sorted as ORDER BY ALL would.
+    cursor = flat.con.execute(f"SELECT * FROM {name}")
+    org = {i for i, d in enumerate(cursor.description) if d[0] in reader.ORG_COLUMNS.get(name, ())}
+    rows = [tuple(flat.org_name(v) if i in org else v for i, v in enumerate(row)) for row in cursor.fetchall()]
+    return sorted(rows, key=lambda row: tuple((v is None, v) for v in row))
 
 
 def _write(tmp_path, lines):
@@ -175,7 +182,54 @@ def test_bid_tenderers_hold_only_bids_without_a_sole_tenderer(tmp_path):
                              b'{"tenderers":[{"id":"y"},{"id":"z"}]},{"tenderers":[]}]}}'])
     for method in ("native", "duckdb"):
         flat = reader.read_releases(path, method=method)
-        assert flat.con.execute("SELECT bid_idx, sole_tenderer_id FROM bids ORDER BY 1").fetchall() == [
-            (0, "x"), (1, None), (2, None), (3, None)]
-        assert flat.con.execute("SELECT bid_idx, tenderer_id FROM bid_tenderers ORDER BY ALL").fetchall() == [
-            (1, None), (2, "y"), (2, "z")]
+        assert [r[1:] for r in _decoded_rows(flat, "bids")] == [
+            (0, None, None, None, None, True, "x"), (1, None, None, None, None, True, None),
+            (2, None, None, None, None, True, None), (3, None, None, None, None, True, None)]
+        assert [r[1:] for r in _decoded_rows(flat, "bid_tenderers")] == [(1, None), (2, "y"), (2, "z")]
+
+
+@native
+def test_native_reader_stores_organisation_ids_as_codes(tmp_path):
+    # Codes in first-seen order (file order), one per distinct string: "" is an id, null is not.
+    path = _write(tmp_path, [
+        '{"ocid":"a","buyer":{"id":"Б-1"},"tender":{"procuringEntity":{"id":""}},'
+        '"bids":{"details":[{"tenderers":[{"id":"Б-1"}]},{"tenderers":[{"id":"t"},{"id":null}]}]},'
+        '"awards":[{"suppliers":[{"id":"t"},{"id":"ž"}]}]}'.encode(),
+        b'{"ocid":"b","buyer":{"id":null},"tender":{"procuringEntity":{"id":"t"}}}',
+    ])
+    flat = reader.read_releases(path, method="native")
+    assert flat.schemas["processes"]["buyer_id"] == "BIGINT" and flat.schemas["processes"]["ocid"] == "VARCHAR"
+    assert [flat.org_names[i] for i in range(len(flat.org_names))] == ["Б-1", "", "t", "ž"]
+    con = flat.con
+    assert con.execute("SELECT buyer_id, pe_id FROM processes ORDER BY pid").fetchall() == [(0, 1), (None, 2)]
+    assert con.execute("SELECT sole_tenderer_id FROM bids ORDER BY bid_idx").fetchall() == [(0,), (None,)]
+    assert con.execute("SELECT tenderer_id FROM bid_tenderers ORDER BY ALL").fetchall() == [(2,), (None,)]
+    assert con.execute("SELECT supplier_id FROM award_suppliers ORDER BY ALL").fetchall() == [(2,), (3,)]
+    assert reader.read_releases(path, method="duckdb").org_names is None  # strings: decoding is the identity
+
+
+@native
+def test_results_of_both_readers_are_identical(tmp_path, monkeypatch):
+    # Codes (native) and strings (DuckDB) give the same Cardinal output, Maps included, on the fixtures, the
+    # crafted lines and generated releases, in Cardinal mode and with every nadzor variant.
+    from benchmarks.generate import write_file
+    from nadzor.indicators.cardinal import compute_indicators, default_settings, parse_settings, to_cardinal
+    from nadzor.indicators.cardinal.settings import INDICATOR_CODES
+    from tests.indicators.cardinal_cases import indicator_cases, settings_for
+
+    generated = tmp_path / "generated.jsonl"
+    write_file(1500, str(generated), seed=5, processes=1)
+    variants = parse_settings("[nadzor]\nlots = true\nrelated_bids = true\nparty_identifiers = true\n"
+                              + "".join(f"[{code}]\n" for code in INDICATOR_CODES))
+    runs = [(FIXTURES / "indicators" / f"{name}.jsonl", parse_settings(settings_for(name)))
+            for name in indicator_cases()]
+    runs += [(path, settings) for path in (_write(tmp_path, CASES), generated)
+             for settings in (default_settings(), variants)]
+    for path, settings in runs:
+        out = {}
+        for method in reader.READERS:
+            monkeypatch.setenv("NADZOR_JSON_READER", method)
+            with contextlib.redirect_stderr(io.StringIO()):
+                out[method] = to_cardinal(compute_indicators(path, settings, map=True))
+        assert out["native"] == out["duckdb"], path
+    assert any(out["native"].get(group) for group in ("Buyer", "ProcuringEntity", "Tenderer"))

@@ -46,10 +46,15 @@ def _module(code: str):
     return importlib.import_module(f"nadzor.indicators.cardinal.{code.lower()}")
 
 
-def compute_on_tables(backend, settings: Settings, *, map: bool = False) -> Result:
-    """Compute the enabled indicators on flat tables already registered in an Ibis ``backend``."""
-    run = Run(backend, settings, map=map)
-    result = Result(map=map)
+def compute_on_tables(backend, settings: Settings, *, map: bool = False, flat=None) -> Result:
+    """Compute the enabled indicators on flat tables already registered in an Ibis ``backend``.
+
+    ``flat`` is the reader's ``FlatTables``, needed when its organisation ids are codes (the native reader): they
+    are decoded in the Result. Without it the tables must have the string ids of ``reader.SCHEMAS``.
+    """
+    schemas, org_names = (flat.schemas, flat.org_names) if flat is not None else (None, None)
+    run = Run(backend, settings, map=map, schemas=schemas, org_names=org_names)
+    result = Result(map=map, org_names=org_names)
     enabled = settings.enabled()
     if map and set(enabled) & {"R025", "R038", "R048"}:
         _tenderers_map(run, result)
@@ -81,7 +86,7 @@ def compute_indicators(path: str | Path, settings: Settings | None = None, *, en
     if engine == "duckdb":
         bound_query_memory(flat)
     with backend_for(engine, flat) as backend:
-        return compute_on_tables(backend, settings, map=map)
+        return compute_on_tables(backend, settings, map=map, flat=flat)
 
 
 def to_cardinal(result: Result, *, meta: bool = True) -> dict:

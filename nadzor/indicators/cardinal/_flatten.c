@@ -544,6 +544,227 @@ static PyObject *layout(PyObject *self, PyObject *args) {
     return r;
 }
 
+/* ---- the interner: organisation ids as integer codes ------------------------------------------------------- */
+
+/* Codes are assigned in first-seen order by one thread (the reader's main thread, as blocks are handed over), so
+ * they are deterministic and the table needs no lock; `busy` turns accidental concurrent use into an error. The
+ * strings are kept in one arena for decoding at the output. Open addressing, linear probing, load <= 1/2; a slot
+ * holds the hash, the length and (up to 16 bytes) the string itself, so that finding a short id touches one cache
+ * line instead of three or four (1M releases: 0.4 instead of 1 CPU-s for about 8M ids). */
+#define INLINE_LEN 16
+
+typedef struct {
+    uint64_t hash;
+    int32_t code; /* -1: empty */
+    uint32_t len;
+    char inl[INLINE_LEN]; /* the string if len <= INLINE_LEN */
+} slot_t;
+
+typedef struct {
+    PyObject_HEAD
+    slot_t *slots;
+    size_t mask;    /* number of slots - 1 (a power of two) */
+    size_t *starts; /* per code: offset of the string in the arena; starts[n] is the arena's length */
+    size_t n, cap;
+    buf_t arena;
+    int busy;
+} interner_t;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    /* 8 bytes at a time with a multiply-xorshift mix; ids are short, mostly ASCII digits and letters. */
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ (w * 0xc4ceb9fe1a85ec53ULL)) * 0x9fb21c651e98df25ULL;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ (w * 0xc4ceb9fe1a85ec53ULL)) * 0x9fb21c651e98df25ULL;
+    }
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    h ^= h >> 32;
+    return h;
+}
+
+static int interner_grow(interner_t *in) {
+    size_t nslots = in->mask ? (in->mask + 1) * 2 : 1024;
+    slot_t *slots = malloc(nslots * sizeof *slots);
+    if (!slots) return -1;
+    for (size_t i = 0; i < nslots; i++) slots[i].code = -1;
+    if (in->slots)
+        for (size_t j = 0; j <= in->mask; j++) {
+            if (in->slots[j].code < 0) continue;
+            size_t i = (size_t)in->slots[j].hash & (nslots - 1);
+            while (slots[i].code >= 0) i = (i + 1) & (nslots - 1);
+            slots[i] = in->slots[j];
+        }
+    free(in->slots);
+    in->slots = slots;
+    in->mask = nslots - 1;
+    return 0;
+}
+
+/* The code of s, added if new (when `add`); -1 if absent and not added, -2 out of memory or too many strings. */
+static int64_t interner_code(interner_t *in, const char *s, size_t n, int add) {
+    uint64_t h = hash_bytes(s, n);
+    size_t i = (size_t)h & in->mask;
+    for (;;) {
+        slot_t *slot = &in->slots[i];
+        if (slot->code < 0) break;
+        if (slot->hash == h && slot->len == n &&
+            memcmp(n <= INLINE_LEN ? slot->inl : in->arena.p + in->starts[slot->code], s, n) == 0)
+            return slot->code;
+        i = (i + 1) & in->mask;
+    }
+    if (!add) return -1;
+    if (in->n >= INT32_MAX || n > UINT32_MAX) return -2;
+    if (in->n + 1 >= in->cap) {
+        size_t cap = in->cap ? in->cap * 2 : 1024;
+        size_t *starts = realloc(in->starts, (cap + 1) * sizeof *starts);
+        if (!starts) return -2;
+        in->starts = starts;
+        in->cap = cap;
+    }
+    if (buf_put(&in->arena, s, n)) return -2;
+    int64_t code = (int64_t)in->n++;
+    in->starts[code + 1] = in->arena.len;
+    slot_t *slot = &in->slots[i];
+    slot->hash = h;
+    slot->code = (int32_t)code;
+    slot->len = (uint32_t)n;
+    if (n <= INLINE_LEN && n) memcpy(slot->inl, s, n);
+    if (in->n * 2 > in->mask + 1 && interner_grow(in)) return -2;
+    return code;
+}
+
+static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "", names)) return NULL;
+    interner_t *in = (interner_t *)type->tp_alloc(type, 0);
+    if (!in) return NULL;
+    in->starts = calloc(1, sizeof *in->starts);
+    if (!in->starts || interner_grow(in)) {
+        Py_DECREF(in);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)in;
+}
+
+static void interner_dealloc(interner_t *in) {
+    free(in->slots);
+    free(in->starts);
+    free(in->arena.p);
+    Py_TYPE(in)->tp_free((PyObject *)in);
+}
+
+static int bit_set(const unsigned char *bits, size_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+/* encode(validity, offsets, data, offset, length, add=True) -> bytes: the int64 codes of an Arrow string array
+ * given by its buffers (validity None when there are no nulls; int32 offsets). The result holds offset + length
+ * codes, so that the int64 array shares the string array's validity bitmap and offset; a null's code is 0 (it
+ * stays null through the bitmap). With add=False a string not seen before is not added and gets code -1, which
+ * matches no id. */
+static PyObject *interner_encode(interner_t *in, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"validity", "offsets", "data", "offset", "length", "add", NULL};
+    PyObject *validity_obj;
+    Py_buffer offsets, data, validity = {0};
+    Py_ssize_t offset, length;
+    int add = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Oy*y*nn|p", names, &validity_obj, &offsets, &data, &offset,
+                                     &length, &add))
+        return NULL;
+    PyObject *result = NULL, *codes = NULL;
+    int have_validity = validity_obj != Py_None;
+    if (have_validity && PyObject_GetBuffer(validity_obj, &validity, PyBUF_SIMPLE) < 0) goto done;
+    if (offset < 0 || length < 0 || (size_t)offsets.len < (size_t)(offset + length + 1) * sizeof(int32_t) ||
+        (have_validity && (size_t)validity.len * 8 < (size_t)(offset + length))) {
+        PyErr_SetString(PyExc_ValueError, "buffers too short for the array");
+        goto done;
+    }
+    if (in->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Interner used from two threads at once");
+        goto done;
+    }
+    codes = PyBytes_FromStringAndSize(NULL, (offset + length) * (Py_ssize_t)sizeof(int64_t));
+    if (!codes) goto done;
+    int64_t *out = (int64_t *)PyBytes_AS_STRING(codes);
+    memset(out, 0, (size_t)offset * sizeof(int64_t));
+    const int32_t *offs = offsets.buf;
+    const char *chars = data.buf;
+    const unsigned char *bits = have_validity ? validity.buf : NULL;
+    int bad = 0;
+    in->busy = 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = offset; i < offset + length; i++) {
+        if (bits && !bit_set(bits, (size_t)i)) {
+            out[i] = 0;
+            continue;
+        }
+        int32_t a = offs[i], b = offs[i + 1];
+        if (a < 0 || b < a || (Py_ssize_t)b > data.len) {
+            bad = 1;
+            break;
+        }
+        int64_t code = interner_code(in, chars + a, (size_t)(b - a), add);
+        if (code == -2) {
+            bad = 2;
+            break;
+        }
+        out[i] = code;
+    }
+    Py_END_ALLOW_THREADS
+    in->busy = 0;
+    if (bad == 1) PyErr_SetString(PyExc_ValueError, "invalid string offsets");
+    else if (bad == 2) PyErr_NoMemory();
+    else result = (Py_INCREF(codes), codes);
+done:
+    Py_XDECREF(codes);
+    if (have_validity && validity.obj) PyBuffer_Release(&validity);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+static Py_ssize_t interner_len(interner_t *in) { return (Py_ssize_t)in->n; }
+
+static PyObject *interner_item(interner_t *in, Py_ssize_t code) {
+    if (code < 0 || (size_t)code >= in->n) {
+        PyErr_SetString(PyExc_IndexError, "no string has this code");
+        return NULL;
+    }
+    size_t a = in->starts[code], b = in->starts[code + 1];
+    return PyUnicode_DecodeUTF8(in->arena.p + a, (Py_ssize_t)(b - a), "surrogatepass");
+}
+
+static PyMethodDef INTERNER_METHODS[] = {
+    {"encode", (PyCFunction)(void (*)(void))interner_encode, METH_VARARGS | METH_KEYWORDS,
+     "encode(validity, offsets, data, offset, length, add=True) -> int64 codes (bytes)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods INTERNER_SEQUENCE = {
+    .sq_length = (lenfunc)interner_len,
+    .sq_item = (ssizeargfunc)interner_item,
+};
+
+static PyTypeObject INTERNER_TYPE = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "nadzor.indicators.cardinal._flatten.Interner",
+    .tp_basicsize = sizeof(interner_t),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Strings to int64 codes in first-seen order; interner[code] is the string again.",
+    .tp_new = interner_new,
+    .tp_dealloc = (destructor)interner_dealloc,
+    .tp_methods = INTERNER_METHODS,
+    .tp_as_sequence = &INTERNER_SEQUENCE,
+};
+
 static PyMethodDef METHODS[] = {
     {"flatten_block", (PyCFunction)(void (*)(void))flatten_block, METH_VARARGS | METH_KEYWORDS,
      "flatten_block(data, extended=False, parties=False) -> (rows, lines, invalid, tables)"},
@@ -555,9 +776,16 @@ static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_flatten", "Native f
                                     -1, METHODS};
 
 PyMODINIT_FUNC PyInit__flatten(void) {
+    if (PyType_Ready(&INTERNER_TYPE) < 0) return NULL;
     PyObject *m = PyModule_Create(&MODULE);
     if (!m) return NULL;
-    PyObject *all = Py_BuildValue("[ss]", "flatten_block", "layout");
+    Py_INCREF(&INTERNER_TYPE);
+    if (PyModule_AddObject(m, "Interner", (PyObject *)&INTERNER_TYPE) < 0) {
+        Py_DECREF(&INTERNER_TYPE);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyObject *all = Py_BuildValue("[sss]", "flatten_block", "layout", "Interner");
     if (!all || PyModule_AddObject(m, "__all__", all) < 0) {
         Py_XDECREF(all);
         Py_DECREF(m);

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Sequence
 
 import ibis
 
 from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, SCHEMAS, TABLES
 from nadzor.indicators.cardinal.settings import Settings, pipe_list
 
-__all__ = ["Run", "Result", "GROUPS", "MAP_KEYS"]
+__all__ = ["Run", "Result", "GROUPS", "MAP_KEYS", "org_decoder"]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
 _IBIS_TYPES = {"BIGINT": "int64", "VARCHAR": "string", "BOOLEAN": "boolean", "DOUBLE": "float64"}
@@ -31,11 +32,24 @@ MAP_KEYS = (
 )
 
 
+def org_decoder(org_names):
+    """Return the function from a value of an organisation id column to the id (identity if ``org_names`` is None,
+    the ids being strings already; else ``org_names[code]``)."""
+    if org_names is None:
+        return lambda value: value
+    return lambda value: None if value is None else org_names[value]
+
+
 @dataclass
 class Result:
-    """Cardinal's output: results per group and id, Meta per indicator, Maps (only filled with ``map``)."""
+    """Cardinal's output: results per group and id, Meta per indicator, Maps (only filled with ``map``).
+
+    Organisation ids are given to ``set`` and ``add_map`` as the flat tables hold them (codes with the native
+    reader) and stored as strings, decoded with ``org_names`` (see ``FlatTables.org_names``).
+    """
 
     map: bool = False
+    org_names: Sequence[str] | None = field(default=None, repr=False, compare=False)
     meta: dict = field(default_factory=dict)
     maps: dict = field(default_factory=lambda: {k: {} for k in MAP_KEYS})
     statistics: dict = field(default_factory=dict)
@@ -45,8 +59,13 @@ class Result:
     columns: dict = field(default_factory=lambda: {g: {} for g in GROUPS}, repr=False)
     _nested: dict | None = field(default=None, repr=False, compare=False)
 
-    def set(self, group: str, key: str, code: str, value: float) -> None:
-        """Record one indicator value for one id of one group."""
+    def __post_init__(self):
+        self._org = org_decoder(self.org_names)
+
+    def set(self, group: str, key, code: str, value: float) -> None:
+        """Record one indicator value for one id of one group (an ocid, or an organisation id or code)."""
+        if group != "OCID":
+            key = self._org(key)
         column = self.columns[group].get(code)
         if column is None:
             column = self.columns[group][code] = {}
@@ -75,10 +94,11 @@ class Result:
         """Record one Meta statistic (rounded only when rendered)."""
         self.meta.setdefault(code, {})[key] = value
 
-    def add_map(self, name: str, ocid: str, value: str) -> None:
-        """Add an organisation id to a Maps entry (a set per ocid, or a single id for the R038 maps)."""
+    def add_map(self, name: str, ocid: str, value) -> None:
+        """Add an organisation id (or code) to a Maps entry (a set per ocid, or a single id for the R038 maps)."""
         if not self.map:
             return
+        value = self._org(value)
         if name in ("ocid_buyer_r038", "ocid_procuringentity_r038"):
             self.maps[name][ocid] = value
         else:
@@ -86,16 +106,24 @@ class Result:
 
 
 class Run:
-    """One computation: the flat tables on one Ibis backend, the settings, and shared sub-expressions."""
+    """One computation: the flat tables on one Ibis backend, the settings, and shared sub-expressions.
 
-    def __init__(self, backend, settings: Settings, *, map: bool = False):
+    ``schemas`` and ``org_names`` are the flat tables' (``FlatTables``): organisation ids may be codes, which the
+    expressions only compare for equality; ``org_name`` gives the id of a value (to sort ids as strings).
+    """
+
+    def __init__(self, backend, settings: Settings, *, map: bool = False, schemas: dict | None = None,
+                 org_names: Sequence[str] | None = None):
         self.backend = backend
         self.settings = settings
         self.map = map
+        self.org_names = org_names
+        self.org_name = org_decoder(org_names)
         names = TABLES + (EXTENDED_TABLES if settings.option("lots") or settings.option("related_bids") else ())
         if backend.name == "duckdb":
             # The reader's own schemas: asking DuckDB for them costs a query per table and imports pyarrow.
-            self.t = {name: ibis.table({c: _IBIS_TYPES[t] for c, t in SCHEMAS[name].items()}, name=name)
+            schemas = schemas or SCHEMAS
+            self.t = {name: ibis.table({c: _IBIS_TYPES[t] for c, t in schemas[name].items()}, name=name)
                       for name in names}
         else:
             self.t = {name: backend.table(name) for name in names}

@@ -10,6 +10,10 @@ Where DuckDB's ``read_json`` is laxer than Cardinal's serde_json, this path foll
 out of double range (``1e400``), ``NaN`` or a trailing comma is skipped with a warning, and a duplicate key keeps
 its last value.
 
+Organisation ids are turned into integer codes on the reader's main thread, as the blocks are handed over
+(``encode_columns`` with an ``Interner``: codes in first-seen order, so they are the same on every run, and no
+lock), so that the queries join and group integers; ``Interner[code]`` gives the id back for the output.
+
 The extension is optional (built by ``pip install`` when a C compiler is available): ``available()`` says
 whether it was built, and the reader falls back to DuckDB's ``read_json`` otherwise.
 """
@@ -20,12 +24,17 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-__all__ = ["Block", "ARROW_SCHEMAS", "available", "flatten_block", "warning_text", "rejection"]
+__all__ = ["Block", "ARROW_SCHEMAS", "available", "flatten_block", "warning_text", "rejection", "Interner",
+           "encode_columns"]
 
 try:
     from nadzor.indicators.cardinal import _flatten
 except ImportError:  # built without a C compiler: the reader uses DuckDB's read_json
     _flatten = None
+
+# Strings to int64 codes in first-seen order: ``Interner()``, ``interner[code]`` is the string again, ``len`` the
+# number of strings. One thread at a time (concurrent use raises RuntimeError).
+Interner = getattr(_flatten, "Interner", None)
 
 _TYPES = {"i": pa.int64(), "s": pa.string(), "b": pa.bool_(), "f": pa.float64()}
 
@@ -57,7 +66,7 @@ _KINDS = {pa.int64(): "i", pa.string(): "s", pa.bool_(): "b", pa.float64(): "f"}
 
 def available() -> bool:
     """Return True if the native flattener was built and matches this module's table layout."""
-    if _flatten is None:
+    if _flatten is None or Interner is None:
         return False
     layout = tuple("".join(_KINDS[f.type] for f in schema) for schema in ARROW_SCHEMAS.values())
     return _flatten.layout() == layout
@@ -88,6 +97,30 @@ def flatten_block(data: bytes, *, extended: bool = False, parties: bool = False)
         tables[name] = pa.Table.from_arrays(arrays, schema=schema)
     warnings = [(number, *rejection(data[start:start + length], message)) for number, start, length, message in invalid]
     return Block(tables, rows, lines, warnings)
+
+
+def encode_columns(table: pa.Table, interner, columns, *, add: bool = True) -> pa.Table:
+    """Return ``table`` with its string ``columns`` replaced by their int64 codes in ``interner`` (nulls stay null).
+
+    With ``add`` False a string the interner has not seen gets code -1 (which matches no id) instead of a new one.
+    """
+    for name in columns:
+        i = table.schema.get_field_index(name)
+        chunks = [_encode_array(chunk, interner, add) for chunk in table.column(i).chunks]
+        table = table.set_column(i, pa.field(name, pa.int64()), pa.chunked_array(chunks, pa.int64()))
+    return table
+
+
+def _encode_array(array: pa.Array, interner, add: bool) -> pa.Array:
+    if array.type != pa.string():  # e.g. large strings from DuckDB
+        array = array.cast(pa.string())
+    validity, offsets, data = array.buffers()
+    if array.null_count == 0:
+        validity = None
+    codes = interner.encode(validity, offsets, b"" if data is None else data, array.offset, len(array), add)
+    # The codes are laid out like the strings (from position 0), so the validity bitmap and offset are shared.
+    return pa.Array.from_buffers(pa.int64(), len(array), [validity, pa.py_buffer(codes)], null_count=array.null_count,
+                                 offset=array.offset)
 
 
 def warning_text(number: int, kind: str, reason: str) -> str:

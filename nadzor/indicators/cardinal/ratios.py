@@ -137,8 +137,9 @@ class Ratios:
                 {
                     "ocid": r["ocid"],
                     "ratio": _divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]),
-                    "winner_ids": sorted(r["winners"]),
-                    "second_ids": sorted(r["seconds"]),
+                    # Sorted as strings (the ids may be codes, in first-seen order).
+                    "winner_ids": sorted(r["winners"], key=run.org_name),
+                    "second_ids": sorted(r["seconds"], key=run.org_name),
                 }
                 for r in run.rows(variant_expression(run))
             ]

@@ -31,6 +31,11 @@ Tables (all keyed by ``pid``, the release's position in the file):
 - ``awards``: pid, award_idx, status, has_suppliers, n_suppliers
 - ``award_suppliers``: pid, award_idx, supplier_id
 - ``award_items``: pid, award_idx, classification_id
+
+With the native reader the organisation ids (``ORG_COLUMNS``) are BIGINT codes, which the queries join and
+group faster than strings; ``FlatTables.org_names`` turns a code back into the id (see ``FlatTables.schemas``).
+The DuckDB reader keeps them VARCHAR. Nothing may depend on the order of the codes (it is first-seen order, not
+string order): only equality.
 """
 
 from __future__ import annotations
@@ -44,12 +49,14 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 
 from nadzor.exceptions import InputError
 
-__all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES", "EXTENDED_TABLES", "SCHEMAS", "warn_invalid_lines", "json_lines"]
+__all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES",
+           "EXTENDED_TABLES", "SCHEMAS", "ORG_COLUMNS", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +88,26 @@ CREATE OR REPLACE TEMP MACRO nz_rfc3339_us(x) AS CASE
 
 @dataclass
 class FlatTables:
-    """The flat tables in a DuckDB connection, plus how many lines were read."""
+    """The flat tables in a DuckDB connection, plus how many lines were read.
+
+    ``org_names`` is None when the organisation ids are strings, else the sequence from code to id
+    (``org_names[code]``) of the BIGINT codes in the ``ORG_COLUMNS``.
+    """
 
     con: duckdb.DuckDBPyConnection
     rows: int
     owns_connection: bool = False
     compressed: bool = False  # the tables are in a compressed in-memory catalog (native reader)
+    org_names: Sequence[str] | None = None
+
+    @property
+    def schemas(self) -> dict[str, dict[str, str]]:
+        """The column types of each table (``SCHEMAS``, with BIGINT organisation ids when they are codes)."""
+        return SCHEMAS if self.org_names is None else CODED_SCHEMAS
+
+    def org_name(self, value):
+        """Return the organisation id of a value of an ``ORG_COLUMNS`` column (the value itself if not a code)."""
+        return value if self.org_names is None or value is None else self.org_names[value]
 
     def to_parquet(self, directory: Path) -> dict[str, Path]:
         """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
@@ -134,6 +155,14 @@ SCHEMAS = {
     "award_related_bids": {**_KEY_AWARD, "bid_id": "VARCHAR"},
     "award_lots": {**_KEY_AWARD, "lot_id": "VARCHAR"},
 }
+
+
+# The organisation ids: the columns the native reader stores as codes (the party identifiers' keys are mapped onto
+# them too, see ``_apply_party_identifiers``).
+ORG_COLUMNS = {"processes": ("buyer_id", "pe_id"), "bids": ("sole_tenderer_id",), "bid_tenderers": ("tenderer_id",),
+               "award_suppliers": ("supplier_id",)}
+CODED_SCHEMAS = {name: {c: "BIGINT" if c in ORG_COLUMNS.get(name, ()) else t for c, t in columns.items()}
+                 for name, columns in SCHEMAS.items()}
 
 
 def _columns_sql(columns=None) -> str:
@@ -278,10 +307,11 @@ def _method(method: str | None) -> str:
 
 def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: bool, owns: bool) -> FlatTables:
     """Flatten the file with the native flattener in threads and append the blocks to DuckDB in file order."""
-    from nadzor.indicators.cardinal.flatten import warning_text
+    from nadzor.indicators.cardinal.flatten import Interner, warning_text
     if owns:
         _compressed_catalog(con)
-    names = _create(con, extended, parties, temp=not owns)
+    names = _create(con, extended, parties, temp=not owns, schemas=CODED_SCHEMAS)
+    interner = Interner()
     rows = 0
     lines = 0
     # The flattening threads use the cores while DuckDB appends: a second DuckDB thread would only contend.
@@ -297,15 +327,15 @@ def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: boo
             rows += block.rows
             lines += block.lines
             if len(batch) == _BATCH:
-                _insert(con, batch, names, checkpoint=owns)
+                _insert(con, batch, names, interner, checkpoint=owns)
                 batch = []
-        _insert(con, batch, names, checkpoint=owns)
+        _insert(con, batch, names, interner, checkpoint=owns)
     finally:
         con.execute(f"SET threads = {int(duckdb_threads)}")
     if parties:
-        _apply_party_identifiers(con, "nz_parties")
+        _apply_party_identifiers(con, "nz_parties", interner)
         con.execute("DROP TABLE nz_parties")
-    return FlatTables(con, rows, owns, compressed=owns)
+    return FlatTables(con, rows, owns, compressed=owns, org_names=interner)
 
 
 # Compression methods that cost more CPU to choose and apply than they save here (numeric ones for the amounts,
@@ -333,11 +363,11 @@ def _column(name: str, type_: str, compressed: bool) -> str:
     return f"{name} {type_} USING COMPRESSION {'uncompressed' if name == 'ocid' else _COMPRESSION[type_]}"
 
 
-def _create(con, extended: bool, parties: bool, temp: bool = True) -> tuple[str, ...]:
+def _create(con, extended: bool, parties: bool, temp: bool = True, schemas=SCHEMAS) -> tuple[str, ...]:
     names = TABLES + (EXTENDED_TABLES if extended else ())
     kind = "TEMP TABLE" if temp else "TABLE"
     con.execute("".join(
-        f"CREATE OR REPLACE {kind} {name} ({', '.join(_column(c, t, not temp) for c, t in SCHEMAS[name].items())});"
+        f"CREATE OR REPLACE {kind} {name} ({', '.join(_column(c, t, not temp) for c, t in schemas[name].items())});"
         for name in names
     ))
     if parties:
@@ -346,9 +376,11 @@ def _create(con, extended: bool, parties: bool, temp: bool = True) -> tuple[str,
     return names
 
 
-def _insert(con, batch: list, names: tuple[str, ...], checkpoint: bool = False) -> None:
-    """Append the blocks' tables to DuckDB, their block-local pids shifted by the offsets given with them
-    (``checkpoint``: then compress what was appended)."""
+def _insert(con, batch: list, names: tuple[str, ...], interner, checkpoint: bool = False) -> None:
+    """Append the blocks' tables to DuckDB, their block-local pids shifted by the offsets given with them and
+    their organisation ids encoded by ``interner`` (``checkpoint``: then compress what was appended)."""
+    from nadzor.indicators.cardinal.flatten import encode_columns
+
     for name in names:
         if name == "processes":  # dates are checked as RFC 3339 here, vectorised
             columns = ("ocid, tender_status, pm, pmd, nt_one, nz_rfc3339_us(start_date), nz_rfc3339_us(end_date), "
@@ -361,6 +393,8 @@ def _insert(con, batch: list, names: tuple[str, ...], checkpoint: bool = False) 
             table = block.tables[name]
             if not table.num_rows:
                 continue
+            if name in ORG_COLUMNS:  # on this thread only, in file order: the codes are the same on every run
+                table = encode_columns(table, interner, ORG_COLUMNS[name])
             # Handed over as an Arrow stream: DuckDB's scan of a Python object, and Arrow's own compute functions,
             # import pandas (0.2 s at every start) to check whether it is one. The pid offset is added here too.
             con.from_arrow(table.__arrow_c_stream__()).create_view("nz_block", replace=True)
@@ -461,13 +495,24 @@ _RAW_PARTIES = """(SELECT rowid AS pid, pt.id AS party_id, pt.key AS org_key
     FROM (SELECT rowid, unnest(parties) AS pt FROM nz_raw WHERE parties IS NOT NULL))"""
 
 
-def _apply_party_identifiers(con, parties: str = _RAW_PARTIES) -> None:
-    # A reference id becomes "scheme-id" of the party with that id in the same release, when it has both.
+def _apply_party_identifiers(con, parties: str = _RAW_PARTIES, interner=None) -> None:
+    # A reference id becomes "scheme-id" of the party with that id in the same release, when it has both (the
+    # smallest as a string, if the party has several).
+    keys = f"""SELECT pid, party_id, min(org_key) AS org_key FROM {parties}
+        WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL"""
+    if interner is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE nz_party_keys AS {keys}")
+    else:
+        # The ids are codes: a party id no reference uses gets none (-1), a key gets a new one if it is new.
+        from nadzor.indicators.cardinal.flatten import encode_columns
+
+        table = con.execute(f"{keys} ORDER BY pid, party_id").to_arrow_table()
+        table = encode_columns(encode_columns(table, interner, ["party_id"], add=False), interner, ["org_key"])
+        con.from_arrow(table.__arrow_c_stream__()).create_view("nz_party_keys_arrow", replace=True)
+        con.execute("CREATE OR REPLACE TEMP TABLE nz_party_keys AS SELECT * FROM nz_party_keys_arrow; "
+                    "DROP VIEW nz_party_keys_arrow")
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE nz_party_keys AS
-        SELECT pid, party_id, min(org_key) AS org_key FROM {parties}
-        WHERE party_id IS NOT NULL AND org_key IS NOT NULL GROUP BY ALL;
-        UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
+        """UPDATE bid_tenderers t SET tenderer_id = k.org_key FROM nz_party_keys k
             WHERE k.pid = t.pid AND k.party_id = t.tenderer_id;
         UPDATE bids b SET sole_tenderer_id = k.org_key FROM nz_party_keys k
             WHERE k.pid = b.pid AND k.party_id = b.sole_tenderer_id;
