@@ -6,7 +6,9 @@ Generates the data with benchmarks/generate.py (cached in benchmarks/out/), then
 (all 11 indicators, Meta, default settings) as a separate process and measures wall time, CPU time (user + sys,
 including children such as the Spark JVM) and peak RSS. As a yardstick it also times DuckDB loading the whole
 file (``CREATE TABLE t AS SELECT * FROM read_ndjson(...)``), the baseline Cardinal was measured against
-(Cardinal needed 1.23x that baseline's wall time at 100k releases). Writes benchmarks/RESULTS-cardinal.md.
+(Cardinal needed 1.23x that baseline's wall time at 100k releases). Prints a Markdown table and writes it to
+benchmarks/out/indicators-latest.md (``--results`` elsewhere); benchmarks/RESULTS-cardinal.md keeps the history
+and is edited by hand, so a run never overwrites it.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--spark-sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per size (median reported)")
-    parser.add_argument("--results", default=str(HERE / "RESULTS-cardinal.md"))
+    parser.add_argument("--results", default=str(OUT / "indicators-latest.md"))
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip timing DuckDB's full load of the file")
     args = parser.parse_args(argv)
