@@ -6,7 +6,7 @@ Library entry points: ``classify_text`` (one text), ``classify_process`` (the fi
 
 from __future__ import annotations
 
-import importlib
+from nadzor._lazy import lazy_attributes
 
 __all__ = [
     "classify_text",
@@ -24,7 +24,7 @@ __all__ = [
 
 # Imported when first used, not with the package: the CLI loads every plugin at start, and the matcher with its
 # taxonomy costs about 40 ms that a command which never classifies should not pay.
-_LAZY = {
+__getattr__ = lazy_attributes(__name__, {
     "Matcher": "nadzor.classify.matcher",
     "ProcessResult": "nadzor.classify.matcher",
     "TextResult": "nadzor.classify.matcher",
@@ -33,13 +33,7 @@ _LAZY = {
     "list_purchases": "nadzor.classify.purchases",
     "classify_store": "nadzor.classify.store",
     "CAPABILITY_IDS": "nadzor.classify.taxonomy",
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+})
 
 
 def classify_text(text: str) -> dict:
