@@ -13,10 +13,10 @@ from typing import Sequence
 
 import ibis
 
-from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, SCHEMAS, TABLES
+from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, SCHEMAS, TABLES, org_decoder
 from nadzor.indicators.cardinal.settings import Settings, pipe_list
 
-__all__ = ["Run", "Result", "GROUPS", "MAP_KEYS", "org_decoder"]
+__all__ = ["Run", "Result", "GROUPS", "MAP_KEYS"]
 
 GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
 _IBIS_TYPES = {"BIGINT": "int64", "VARCHAR": "string", "BOOLEAN": "boolean", "DOUBLE": "float64"}
@@ -30,14 +30,6 @@ MAP_KEYS = (
     "ocid_tenderer_r035",
     "ocid_tenderer_r058",
 )
-
-
-def org_decoder(org_names):
-    """Return the function from a value of an organisation id column to the id (identity if ``org_names`` is None,
-    the ids being strings already; else ``org_names[code]``)."""
-    if org_names is None:
-        return lambda value: value
-    return lambda value: None if value is None else org_names[value]
 
 
 @dataclass
@@ -117,7 +109,6 @@ class Run:
         self.backend = backend
         self.settings = settings
         self.map = map
-        self.org_names = org_names
         self.org_name = org_decoder(org_names)
         names = TABLES + (EXTENDED_TABLES if settings.option("lots") or settings.option("related_bids") else ())
         if backend.name == "duckdb":

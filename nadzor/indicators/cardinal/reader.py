@@ -56,7 +56,7 @@ import duckdb
 from nadzor.exceptions import InputError
 
 __all__ = ["FlatTables", "read_releases", "READERS", "bound_query_memory", "QUERY_MEMORY_LIMIT", "TABLES",
-           "EXTENDED_TABLES", "SCHEMAS", "ORG_COLUMNS", "warn_invalid_lines", "json_lines"]
+           "EXTENDED_TABLES", "SCHEMAS", "ORG_COLUMNS", "org_decoder", "warn_invalid_lines", "json_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class FlatTables:
 
     def org_name(self, value):
         """Return the organisation id of a value of an ``ORG_COLUMNS`` column (the value itself if not a code)."""
-        return value if self.org_names is None or value is None else self.org_names[value]
+        return org_decoder(self.org_names)(value)
 
     def to_parquet(self, directory: Path) -> dict[str, Path]:
         """Write each table to ``directory/<name>.parquet`` (the hand-over to another engine)."""
@@ -155,6 +155,14 @@ SCHEMAS = {
     "award_related_bids": {**_KEY_AWARD, "bid_id": "VARCHAR"},
     "award_lots": {**_KEY_AWARD, "lot_id": "VARCHAR"},
 }
+
+
+def org_decoder(org_names):
+    """Return the function from a value of an organisation id column to the id (identity if ``org_names`` is None,
+    the ids being strings already; else ``org_names[code]``)."""
+    if org_names is None:
+        return lambda value: value
+    return lambda value: None if value is None else org_names[value]
 
 
 # The organisation ids: the columns the native reader stores as codes (the party identifiers' keys are mapped onto
