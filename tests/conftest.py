@@ -6,6 +6,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sql_cache_folder(tmp_path_factory):
+    """Keep the indicators' SQL cache (nadzor/indicators/cardinal/sqlcache.py) of the whole run in a temporary
+    folder, not in the user's ~/.cache; CLI tests in subprocesses inherit it."""
+    import os
+
+    previous = os.environ.get("NADZOR_CACHE_DIR")
+    os.environ["NADZOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("nadzor-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("NADZOR_CACHE_DIR", None)
+    else:
+        os.environ["NADZOR_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def store(tmp_path):
     from nadzor.store import Store

@@ -133,9 +133,8 @@ def _organisation_ocids(flat, group: str) -> dict[str, list[str]]:
 
 def compute_findings(store, settings=None, codes: list[str] | None = None) -> list[Finding]:
     """Compute the indicators (all 11 by default, or ``codes``) on the store's processes; return Findings."""
-    import ibis
-
     from nadzor.indicators.cardinal import compute_on_tables, default_settings, reader_options
+    from nadzor.indicators.cardinal.engines import DuckDBEngine
     from nadzor.indicators.cardinal.reader import read_releases
     from nadzor.indicators.registry import registered_indicators
 
@@ -151,7 +150,7 @@ def compute_findings(store, settings=None, codes: list[str] | None = None) -> li
         flat = read_releases(path, **reader_options(settings))
     finally:
         os.unlink(path)
-    result = compute_on_tables(ibis.duckdb.from_connection(flat.con), settings, map=True, flat=flat)
+    result = compute_on_tables(DuckDBEngine(flat.con), settings, map=True, flat=flat)
     org_ocids = {g: _organisation_ocids(flat, g) for g in ("Buyer", "ProcuringEntity", "Tenderer")}
     flat.con.close()
     maps = result.maps

@@ -11,6 +11,7 @@ import importlib
 from pathlib import Path
 
 from nadzor.indicators.cardinal.common import GROUPS, MAP_KEYS, Result, Run
+from nadzor.indicators.cardinal.reader import SCHEMAS
 from nadzor.indicators.cardinal.settings import INDICATOR_CODES, Settings, load_settings, parse_settings
 from nadzor.indicators.cardinal.stats import round4
 
@@ -46,33 +47,48 @@ def _module(code: str):
     return importlib.import_module(f"nadzor.indicators.cardinal.{code.lower()}")
 
 
-def compute_on_tables(backend, settings: Settings, *, map: bool = False, flat=None) -> Result:
-    """Compute the enabled indicators on flat tables already registered in an Ibis ``backend``.
+def compute_on_tables(backend, settings: Settings, *, map: bool = False, flat=None,
+                      sql_cache: bool = True) -> Result:
+    """Compute the enabled indicators on flat tables already registered in ``backend`` (an Ibis backend, or on
+    DuckDB an ``engines.DuckDBEngine``).
 
     ``flat`` is the reader's ``FlatTables``, needed when its organisation ids are codes (the native reader): they
     are decoded in the Result. Without it the tables must have the string ids of ``reader.SCHEMAS``.
+    On DuckDB the compiled SQL is cached between runs (``sqlcache``) unless ``sql_cache`` is false.
     """
     schemas, org_names = (flat.schemas, flat.org_names) if flat is not None else (None, None)
-    run = Run(backend, settings, map=map, schemas=schemas, org_names=org_names)
+    cache = None
+    if backend.name == "duckdb" and sql_cache:
+        from nadzor.indicators.cardinal.sqlcache import SqlCache
+
+        names = Run.table_names(settings)
+        cache = SqlCache.open(settings=settings, map=map,
+                              schemas={name: (schemas or SCHEMAS)[name] for name in names})
+    run = Run(backend, settings, map=map, schemas=schemas, org_names=org_names, cache=cache)
     result = Result(map=map, org_names=org_names)
     enabled = settings.enabled()
     if map and set(enabled) & {"R025", "R038", "R048"}:
         _tenderers_map(run, result)
     for code in enabled:
         _module(code).evaluate(run, result)
+    if cache is not None:
+        cache.save()
     return result
 
 
 def _tenderers_map(run, result) -> None:
-    b = run.submitted_bids.select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
-    t = run.tenderers(run.within(b)).select("pid", "tenderer_id").distinct()
-    j = t.join(run.processes.select("pid", "ocid"), "pid")
-    for row in run.fetch(j.select("ocid", "tenderer_id").distinct()):
+    def build():
+        b = run.submitted_bids.select("pid", "bid_idx", "has_tenderers", "sole_tenderer_id")
+        t = run.tenderers(run.within(b)).select("pid", "tenderer_id").distinct()
+        j = t.join(run.processes.select("pid", "ocid"), "pid")
+        return j.select("ocid", "tenderer_id").distinct()
+
+    for row in run.fetch("tenderers_map", build):
         result.add_map("ocid_tenderer", row["ocid"], row["tenderer_id"])
 
 
 def compute_indicators(path: str | Path, settings: Settings | None = None, *, engine: str = "duckdb",
-                       map: bool = False, threads: int | None = None) -> Result:
+                       map: bool = False, threads: int | None = None, sql_cache: bool = True) -> Result:
     """Compute Cardinal's indicators on a JSON-lines file of compiled releases.
 
     ``settings`` None enables all 11 indicators with defaults. ``engine`` is ``duckdb`` (default) or ``spark``
@@ -86,7 +102,7 @@ def compute_indicators(path: str | Path, settings: Settings | None = None, *, en
     if engine == "duckdb":
         bound_query_memory(flat)
     with backend_for(engine, flat) as backend:
-        return compute_on_tables(backend, settings, map=map, flat=flat)
+        return compute_on_tables(backend, settings, map=map, flat=flat, sql_cache=sql_cache)
 
 
 def to_cardinal(result: Result, *, meta: bool = True) -> dict:

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Sequence
 
-import ibis
-
 from nadzor.indicators.cardinal.reader import EXTENDED_TABLES, SCHEMAS, TABLES, org_decoder
 from nadzor.indicators.cardinal.settings import Settings, pipe_list
 
@@ -98,63 +96,149 @@ class Result:
 
 
 class Run:
-    """One computation: the flat tables on one Ibis backend, the settings, and shared sub-expressions.
+    """One computation: the flat tables on one backend, the settings, and shared sub-expressions.
+
+    Queries are named and built on demand: ``fetch(key, build)`` runs the Ibis expression ``build()`` returns.
+    On DuckDB with a ``cache`` (``sqlcache.SqlCache``) the SQL compiled for ``key`` in an earlier run is executed
+    instead, so that a run whose queries are all cached neither builds expressions nor imports Ibis. For this to
+    be sound a builder may depend on the data only through ``main_currency`` (recorded as a parameter of the
+    query) and on temporary tables only through ``table`` (recorded as a dependency).
 
     ``schemas`` and ``org_names`` are the flat tables' (``FlatTables``): organisation ids may be codes, which the
     expressions only compare for equality; ``org_name`` gives the id of a value (to sort ids as strings).
+    ``backend`` is an Ibis backend, or on DuckDB any object with ``name``, ``con`` and ``compile(expr)``
+    (``engines.DuckDBEngine``, which imports Ibis only when something is compiled).
     """
 
     def __init__(self, backend, settings: Settings, *, map: bool = False, schemas: dict | None = None,
-                 org_names: Sequence[str] | None = None):
+                 org_names: Sequence[str] | None = None, cache=None):
         self.backend = backend
         self.settings = settings
         self.map = map
         self.org_name = org_decoder(org_names)
-        names = TABLES + (EXTENDED_TABLES if settings.option("lots") or settings.option("related_bids") else ())
-        if backend.name == "duckdb":
+        self.names = self.table_names(settings)
+        self.schemas = schemas or SCHEMAS
+        self.duckdb = backend.name == "duckdb"
+        self.cache = cache if self.duckdb else None
+        self._frames: list[dict] = []  # one per query being built: {"deps": [...], "params": {...}}
+        self._made: dict[str, dict] = {}  # temporary tables created in this run: name -> schema
+        self._pid_tables: dict[str, list[int]] = {}
+        self._currency: list = []  # [main currency] once computed
+
+    @staticmethod
+    def table_names(settings: Settings) -> tuple[str, ...]:
+        """The flat tables the indicators read with these settings (the variants need more)."""
+        return TABLES + (EXTENDED_TABLES if settings.option("lots") or settings.option("related_bids") else ())
+
+    @cached_property
+    def t(self) -> dict:
+        """The flat tables as Ibis tables, by name."""
+        import ibis
+
+        if self.duckdb:
             # The reader's own schemas: asking DuckDB for them costs a query per table and imports pyarrow.
-            schemas = schemas or SCHEMAS
-            self.t = {name: ibis.table({c: _IBIS_TYPES[t] for c, t in schemas[name].items()}, name=name)
-                      for name in names}
-        else:
-            self.t = {name: backend.table(name) for name in names}
+            return {name: ibis.table({c: _IBIS_TYPES[t] for c, t in self.schemas[name].items()}, name=name)
+                    for name in self.names}
+        return {name: self.backend.table(name) for name in self.names}
 
-    def materialize(self, expr, name: str):
-        """Return ``expr`` computed once into a temporary table ``name`` on DuckDB (``expr`` itself elsewhere).
+    # Queries ----------------------------------------------------------------------------------------------
 
-        For a sub-result several queries share: DuckDB would otherwise plan and run it again in each of them.
+    def sql(self, key, build) -> str:
+        """Return the SQL of query ``key`` (DuckDB): cached, or compiled from ``build()`` and then cached.
+
+        The temporary tables the query reads are created first.
         """
-        if self.backend.name != "duckdb":
-            return expr
-        schema = expr.schema()
-        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.backend.compile(expr)}")
-        return ibis.table(schema, name=name)
+        entry = self._entry(key, build)
+        return entry["sql"]
 
-    def pid_table(self, pids: list[int], name: str):
-        """Return a table of one ``pid`` column holding ``pids`` (to narrow a query to a few processes)."""
-        if self.backend.name != "duckdb":
-            return ibis.memtable({"pid": list(pids)}, schema={"pid": "int64"})
-        # Integers written into the SQL text: binding a Python list as a parameter imports pandas (~0.5 s).
-        values = ",".join(str(int(pid)) for pid in pids)
-        self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest([{values}]::BIGINT[]) AS pid")
-        return ibis.table({"pid": "int64"}, name=name)
+    def _entry(self, key, build) -> dict:
+        if self.cache is not None:
+            names = self.cache.params(key)
+            if names is not None:
+                entry = self.cache.get(key, [self._param(name) for name in names])
+                if entry is not None:
+                    for name in entry["deps"]:
+                        self._create(name)
+                    return entry
+        frame = {"deps": [], "params": {}}
+        self._frames.append(frame)
+        try:
+            expr = build()
+        finally:
+            self._frames.pop()
+        entry = {"sql": self.backend.compile(expr), "deps": frame["deps"],
+                 "schema": {name: str(dtype) for name, dtype in expr.schema().items()}}
+        if self.cache is not None:
+            self.cache.put(key, frame["params"], entry)
+        return entry
 
-    def fetch(self, expr) -> list[dict]:
-        """Execute ``expr`` on the backend and return its rows as dicts."""
-        return list(self.rows(expr))
+    def _param(self, name: str):
+        if name == "main_currency":
+            return self.main_currency
+        raise KeyError(name)
 
-    def rows(self, expr, batch: int = 20_000):
-        """Execute ``expr`` on the backend and yield its rows as dicts, a batch at a time on DuckDB."""
-        if self.backend.name != "duckdb":
-            yield from self.backend.to_pyarrow(expr).to_pylist()
+    def fetch(self, key, build) -> list[dict]:
+        """Execute query ``key`` (built by ``build()``) and return its rows as dicts."""
+        return list(self.rows(key, build))
+
+    def rows(self, key, build, batch: int = 20_000):
+        """Execute query ``key`` (built by ``build()``) and yield its rows as dicts, a batch at a time on DuckDB."""
+        if not self.duckdb:
+            yield from self.backend.to_pyarrow(build()).to_pylist()
             return
-        # The compiled SQL straight on the connection: no Arrow/pandas round trip (pandas alone costs ~0.5 s to
-        # import). Integer sums come back as Python ints instead of int64, which divide the same way.
-        cursor = self.backend.con.execute(self.backend.compile(expr))
+        # The SQL straight on the connection: no Arrow/pandas round trip (pandas alone costs ~0.5 s to import).
+        # Integer sums come back as Python ints instead of int64, which divide the same way.
+        cursor = self.backend.con.execute(self.sql(key, build))
         names = [d[0] for d in cursor.description]
         while chunk := cursor.fetchmany(batch):
             for row in chunk:
                 yield dict(zip(names, row))
+
+    # Temporary tables -------------------------------------------------------------------------------------
+
+    # Sub-results several queries share, computed once into a temporary table on DuckDB (which would otherwise
+    # plan and run them again in each query): name -> the Run method that builds them.
+    MATERIALIZED = {"nz_single_awards": "_single_awards_expression"}
+
+    def table(self, name: str):
+        """Return the shared sub-result ``name`` (see MATERIALIZED): on DuckDB its temporary table, created once
+        and recorded as a dependency of the query being built; elsewhere the expression itself."""
+        build = getattr(self, self.MATERIALIZED[name])
+        if not self.duckdb:
+            return build()
+        import ibis
+
+        schema = self._create(name)
+        if self._frames:
+            self._frames[-1]["deps"].append(name)
+        return ibis.table(schema, name=name)
+
+    def _create(self, name: str) -> dict:
+        schema = self._made.get(name)
+        if schema is None:
+            entry = self._entry(("table", name), getattr(self, self.MATERIALIZED[name]))
+            self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {entry['sql']}")
+            schema = self._made[name] = entry["schema"]
+        return schema
+
+    def pid_table(self, pids: list[int], name: str) -> str:
+        """Store ``pids`` as a table ``name`` of one ``pid`` column (to narrow a query to a few processes); a
+        builder reads it with ``pid_ref(name)``."""
+        if self.duckdb:
+            # Integers written into the SQL text: binding a Python list as a parameter imports pandas (~0.5 s).
+            values = ",".join(str(int(pid)) for pid in pids)
+            self.backend.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest([{values}]::BIGINT[]) AS pid")
+        self._pid_tables[name] = list(pids)
+        return name
+
+    def pid_ref(self, name: str):
+        """Return the table ``pid_table`` stored as ``name``, as an Ibis table."""
+        import ibis
+
+        if not self.duckdb:
+            return ibis.memtable({"pid": self._pid_tables[name]}, schema={"pid": "int64"})
+        return ibis.table({"pid": "int64"}, name=name)
 
     # Global rules -----------------------------------------------------------------------------------------
 
@@ -229,10 +313,13 @@ class Run:
         j = fp.join(one, "pid").select("pid", "award_idx")
         return j.join(s, ["pid", "award_idx"]).select("pid", "supplier_id")
 
-    @cached_property
+    @property
     def single_awards(self):
         """``single_award`` of all processes Cardinal looks at, computed once (R024, R025, R058 share it)."""
-        return self.materialize(self.single_award(self.processes), "nz_single_awards")
+        return self.table("nz_single_awards")
+
+    def _single_awards_expression(self):
+        return self.single_award(self.processes)
 
     def valid_priced_bids(self):
         """Valid bids with a numeric amount, a string currency and exactly one tenderer with a string id."""
@@ -266,7 +353,7 @@ class Run:
         bt = self.t["bid_tenderers"]
         return sole.union(bt.filter(bt.tenderer_id.notnull()), distinct=False)
 
-    @cached_property
+    @property
     def ratio_processes(self):
         """Processes eligible for R024/R058: price comparison and the single-award rule (pid, supplier_id)."""
         p = self.processes
@@ -288,36 +375,48 @@ class Run:
         b = b.filter(b.amount.notnull() & b.currency.notnull()).semi_join(p, "pid")
         return b.select("pid", "bid_idx", "status", "amount", "currency")
 
-    @cached_property
+    @property
     def main_currency(self) -> str | None:
         """Cardinal's main currency: ``currency`` if set, else the first currency observed in file order.
 
         "Observed" follows Cardinal's fold order within a release: first a bid considered for R024/R058, then one
         considered for R036. (Cardinal's multi-threaded run can pick another; nadzor is deterministic.)
+        A query built with it depends on it (its cached SQL is looked up by this value).
         """
-        configured = self.settings.top.get("currency")
-        if configured:
-            return configured
-        enabled = set(self.settings.enabled())
-        queries = []
-        if enabled & {"R024", "R058"}:
+        if not self._currency:
+            self._currency.append(self._find_main_currency())
+        if self._frames:
+            self._frames[-1]["params"]["main_currency"] = self._currency[0]
+        return self._currency[0]
+
+    def _currency_candidates(self, stage: int):
+        if stage == 0:
             if self.settings.option("lots") or self.settings.option("related_bids"):
                 # Variants consider more processes (lots, consortia): the first valid priced bid among them.
                 b = self.t["bids"]
                 b = b.filter((b.status == "valid") & b.amount.notnull() & b.currency.notnull())
-                queries.append((0, b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"),
-                                          "pid")))
-            else:
-                queries.append((0, self.valid_priced_bids().join(self.ratio_processes, "pid")))
-        if "R036" in enabled:
-            queries.append((1, self.r036_bids))
+                return b.join(self.final_processes(self.price_comparison(self.processes)).select("pid"), "pid")
+            return self.valid_priced_bids().join(self.ratio_processes, "pid")
+        return self.r036_bids
+
+    def _find_main_currency(self) -> str | None:
+        configured = self.settings.top.get("currency")
+        if configured:
+            return configured
+        enabled = set(self.settings.enabled())
+        stages = ([0] if enabled & {"R024", "R058"} else []) + ([1] if "R036" in enabled else [])
+
+        def window(stage, low, high):
+            v = self._currency_candidates(stage)
+            v = v.filter(v.pid >= low) if high is None else v.filter((v.pid >= low) & (v.pid < high))
+            return v.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1)
+
         # Look at the first releases first: the answer is almost always there, and a full scan is costly.
         bounds = [0, 1_000, 100_000, None]
         for low, high in zip(bounds, bounds[1:]):
             candidates = []
-            for stage, v in queries:
-                window = v.filter(v.pid >= low) if high is None else v.filter((v.pid >= low) & (v.pid < high))
-                first = self.fetch(window.order_by(["pid", "bid_idx"]).select("pid", "bid_idx", "currency").limit(1))
+            for stage in stages:
+                first = self.fetch(("main_currency", stage, low, high), lambda: window(stage, low, high))
                 candidates += [(r["pid"], stage, r["bid_idx"], r["currency"]) for r in first]
             if candidates:
                 return min(candidates)[3]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nadzor.exceptions import NadzorError
 
-__all__ = ["backend_for", "spark_session", "ENGINES"]
+__all__ = ["backend_for", "spark_session", "DuckDBEngine", "ENGINES"]
 
 ENGINES = ("duckdb", "spark")
 
@@ -46,14 +46,35 @@ def spark_session(master: str = "local[2]"):
     return _SESSION
 
 
+class DuckDBEngine:
+    """The DuckDB connection the flat tables are on, as ``common.Run`` uses a backend: ``name``, ``con`` and
+    ``compile(expr)``. Ibis and its DuckDB backend (about 0.6 s to import) are loaded only when a query has to be
+    compiled, i.e. not when all of a run's SQL is cached (see ``sqlcache``)."""
+
+    name = "duckdb"
+
+    def __init__(self, con):
+        self.con = con
+        self._ibis = None
+
+    def compile(self, expr) -> str:
+        """Return the DuckDB SQL of an Ibis expression."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis.compile(expr)
+
+
 @contextmanager
 def backend_for(engine: str, flat):
-    """Yield an Ibis backend on which the flat tables of ``flat`` are registered under their names."""
+    """Yield the backend on which the flat tables of ``flat`` are registered under their names: a
+    ``DuckDBEngine`` for ``duckdb``, an Ibis PySpark backend for ``spark``."""
+    if engine == "duckdb":
+        yield DuckDBEngine(flat.con)
+        return
     import ibis
 
-    if engine == "duckdb":
-        yield ibis.duckdb.from_connection(flat.con)
-        return
     if engine != "spark":
         raise NadzorError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     session = spark_session()

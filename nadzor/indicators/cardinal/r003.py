@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
-
 from nadzor.indicators.cardinal.settings import pipe_list
 
 __all__ = ["CODE", "evaluate"]
@@ -14,6 +12,8 @@ _DAY_US = 86_400_000_000
 
 def expression(run):
     """Return the flagged processes (ocid, days, threshold) as an Ibis expression."""
+    import ibis
+
     p = run.processes
     methods = pipe_list(run.settings.get(CODE, "procurement_methods"))
     if methods:
@@ -34,7 +34,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag each process whose tender period is too short (value 1.0)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     for row in rows:
         result.set("OCID", row["ocid"], CODE, 1.0)
     result.statistics[CODE] = {"flagged": len(rows)}

@@ -22,7 +22,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag tenderers with many bids (at or above the percentile) and a low win ratio (at or below the fence)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     dens = [float(r["den"]) for r in rows]
     ratios = [r["num"] / r["den"] for r in rows]
     upper = stats.quantile(dens, int(run.settings.get(CODE, "percentile", 75)) / 100)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ibis
-
 __all__ = ["CODE", "evaluate"]
 
 CODE = "R028"
@@ -11,6 +9,8 @@ CODE = "R028"
 
 def expression(run):
     """Return each bid whose (amount, currency) equals the previous such bid's but with other tenderers."""
+    import ibis
+
     b = run.submitted_bids
     b = run.within(b.filter(b.has_tenderers & b.amount.notnull() & b.currency.notnull()), price_comparison=True)
     x = b.select("pid", "bid_idx", "amount", "currency", "has_tenderers", "sole_tenderer_id")
@@ -30,7 +30,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag the process (1.0) and every tenderer of both bids (1.0)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     ocids = set()
     for row in rows:
         ocids.add(row["ocid"])

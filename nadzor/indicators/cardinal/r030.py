@@ -28,7 +28,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag the process (1.0) and the late winning tenderer (1.0)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     for row in rows:
         result.set("OCID", row["ocid"], CODE, 1.0)
         result.set("Tenderer", row["tenderer_id"], CODE, 1.0)

@@ -44,7 +44,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag the process (number of disqualified other bidders) and the winner (0.0)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     for row in rows:
         result.set("OCID", row["ocid"], CODE, float(row["nd"]))
         result.set("Tenderer", row["vid"], CODE, 0.0)

@@ -27,7 +27,7 @@ def expression(run):
 
 def evaluate(run, result) -> None:
     """Flag each such process (1.0)."""
-    rows = run.fetch(expression(run))
+    rows = run.fetch(CODE, lambda: expression(run))
     for row in rows:
         result.set("OCID", row["ocid"], CODE, 1.0)
     result.statistics[CODE] = {"flagged": len(rows)}

@@ -3,8 +3,6 @@ disqualified bids."""
 
 from __future__ import annotations
 
-import ibis
-
 from nadzor.indicators.cardinal import stats
 
 __all__ = ["CODE", "evaluate"]
@@ -18,6 +16,8 @@ def expressions(run) -> dict:
     One query reads the bids once for Buyer, ProcuringEntity and Tenderer; ``map`` (with ``--map``) lists the
     processes with a disqualified bid.
     """
+    import ibis
+
     p = run.processes.select("pid", "buyer_id", "pe_id")
     sb = run.submitted_bids.select("pid", "bid_idx", "status")
     sb = sb.mutate(disq=(sb.status == "disqualified").cast("int64"))
@@ -43,13 +43,12 @@ def expressions(run) -> dict:
 
 def evaluate(run, result) -> None:
     """Flag ids (with enough bids) whose ratio is at or above the upper fence (q3 + 1.5 IQR) or the threshold."""
-    exprs = expressions(run)
     minimum_processes = int(run.settings.get(CODE, "minimum_contracting_processes", 2))
     minimum_bids = int(run.settings.get(CODE, "minimum_submitted_bids", 2))
     threshold = run.settings.get(CODE, "threshold")
     summary = {}
     by_group = {"Buyer": [], "ProcuringEntity": [], "Tenderer": []}
-    for r in run.rows(exprs["groups"]):
+    for r in run.rows(CODE, lambda: expressions(run)["groups"]):
         by_group[r["grp"]].append(r)
     for group in ("Buyer", "ProcuringEntity", "Tenderer"):
         # Cardinal compares buyers' and procuring entities' minimum with their number of submitted bids.
@@ -68,7 +67,7 @@ def evaluate(run, result) -> None:
                     result.set(group, r["key"], CODE, ratio)
         summary[group] = stats.summary(ratios, upper_fence=fence, flagged=flagged)
     if run.map:
-        for r in run.fetch(exprs["map"]):
+        for r in run.fetch(f"{CODE}.map", lambda: expressions(run)["map"]):
             if r["buyer_id"] is not None:
                 result.add_map("ocid_buyer_r038", r["ocid"], r["buyer_id"])
             if r["pe_id"] is not None:

@@ -27,7 +27,7 @@ def expression(run):
 def evaluate(run, result) -> None:
     """Flag suppliers (with enough processes) whose variety is at or above the upper fence or the threshold."""
     minimum = int(run.settings.get(CODE, "minimum_contracting_processes", 20))
-    rows = [r for r in run.fetch(expression(run)) if r["processes"] >= minimum]
+    rows = [r for r in run.fetch(CODE, lambda: expression(run)) if r["processes"] >= minimum]
     values = [float(r["variety"]) for r in rows]
     threshold = run.settings.get(CODE, "threshold")
     fence, _ = stats.fence(result, CODE, values, threshold, "upper")

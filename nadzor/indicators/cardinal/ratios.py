@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import ibis
-
 from nadzor.indicators.cardinal.common import first_by
 
 __all__ = ["expression", "details_expression", "variant_expression", "ratios", "Ratios"]
@@ -14,13 +12,14 @@ __all__ = ["expression", "details_expression", "variant_expression", "ratios", "
 def _eligible_bids(run, pids=None):
     """Valid priced bids in the main currency of the eligible processes, with the process's supplier.
 
-    ``pids`` (a table with a ``pid`` column) narrows both sides before they are joined.
+    ``pids`` (the name of a ``Run.pid_table``) narrows both sides before they are joined.
     """
     v = run.valid_priced_bids()
     currency = run.main_currency
     v = v.filter(v.currency == currency) if currency is not None else v.filter(v.pid < 0)
     eligible = run.ratio_processes
     if pids is not None:
+        pids = run.pid_ref(pids)
         v = v.semi_join(pids, "pid")
         eligible = eligible.semi_join(pids, "pid")
     return v.join(eligible, "pid")
@@ -39,16 +38,18 @@ def expression(run):
     return r.filter(r.second_amount >= r.winner_amount)
 
 
-def details_expression(run, pids):
-    """Return ocid, winner (the supplier) and the lowest other bidder for the processes in ``pids``.
+def details_expression(run, pids: str):
+    """Return ocid, winner (the supplier) and the lowest other bidder for the processes in ``pids`` (the name of
+    a ``Run.pid_table``).
 
     The lowest other bidder is the first by (amount, bid index), as Cardinal's fold keeps it.
     """
     j = _eligible_bids(run, pids)
     other = j.filter(j.tenderer_id != j.supplier_id)
     second = first_by(other, "pid", ["amount", "bid_idx"])
-    p = run.t["processes"].semi_join(pids, "pid").select("pid", "ocid")
-    sup = run.ratio_processes.semi_join(pids, "pid")
+    table = run.pid_ref(pids)
+    p = run.t["processes"].semi_join(table, "pid").select("pid", "ocid")
+    sup = run.ratio_processes.semi_join(table, "pid")
     r = p.join(sup, "pid").join(second.select("pid", second_id=second.tenderer_id), "pid")
     return r.select("pid", "ocid", winner_id="supplier_id", second_id="second_id")
 
@@ -63,6 +64,8 @@ def variant_expression(run):
     - related_bids: when the award names ``relatedBid``/``relatedBids``, those bids are the winning bids.
     Columns: ocid, unit, winners (ids), winner_amount, seconds (ids), second_amount.
     """
+    import ibis
+
     lots = run.settings.option("lots")
     related = run.settings.option("related_bids")
     p = run.final_processes(run.price_comparison(run.processes)).select("pid", "ocid")
@@ -141,14 +144,14 @@ class Ratios:
                     "winner_ids": sorted(r["winners"], key=run.org_name),
                     "second_ids": sorted(r["seconds"], key=run.org_name),
                 }
-                for r in run.rows(variant_expression(run))
+                for r in run.rows("ratios.variants", lambda: variant_expression(run))
             ]
             self.values = sorted(r["ratio"] for r in self._rows)
             return
         # Only pids and ratios are kept in Python (not ocids and ids: at 1M releases that is hundreds of MiB).
         self._pids = []
         self._ratios = []
-        for r in run.rows(expression(run)):
+        for r in run.rows("ratios", lambda: expression(run)):
             self._pids.append(r["pid"])
             self._ratios.append(_divide(r["second_amount"] - r["winner_amount"], r["winner_amount"]))
         # Sorted once: the quartile and summary functions sort again, which is linear on sorted input.
@@ -165,7 +168,7 @@ class Ratios:
         return [
             {"ocid": r["ocid"], "ratio": chosen[r["pid"]], "winner_ids": [r["winner_id"]],
              "second_ids": [r["second_id"]]}
-            for r in self._run.rows(details_expression(self._run, pids))
+            for r in self._run.rows("ratios.details", lambda: details_expression(self._run, pids))
         ]
 
 
