@@ -440,10 +440,12 @@ static PyObject *column(col_t *c, size_t rows) {
 }
 
 static PyObject *flatten_block(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"data", "extended", "parties", NULL};
+    static char *names[] = {"data", "extended", "parties", "first_pid", NULL};
     Py_buffer data;
     int extended = 0, parties = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|pp", names, &data, &extended, &parties)) return NULL;
+    long long first_pid = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|ppL", names, &data, &extended, &parties, &first_pid))
+        return NULL;
 
     out_t *o = calloc(1, sizeof *o);
     invalids_t bad = {0};
@@ -455,7 +457,7 @@ static PyObject *flatten_block(PyObject *self, PyObject *args, PyObject *kwargs)
         return PyErr_NoMemory();
     }
     out_init(o);
-    int64_t pid = -1;
+    int64_t pid = (int64_t)first_pid - 1;
     Py_ssize_t lines = 0;
     int nomem = 0;
 
@@ -518,7 +520,7 @@ static PyObject *flatten_block(PyObject *self, PyObject *args, PyObject *kwargs)
         }
     }
     /* (non-blank lines, physical lines, [(line, start, length, message)], tables) */
-    result = Py_BuildValue("(nnOO)", (Py_ssize_t)(pid + 1), lines, invalid, tables);
+    result = Py_BuildValue("(nnOO)", (Py_ssize_t)(pid + 1 - (int64_t)first_pid), lines, invalid, tables);
 done:
     Py_XDECREF(invalid);
     Py_XDECREF(tables);
@@ -767,7 +769,7 @@ static PyTypeObject INTERNER_TYPE = {
 
 static PyMethodDef METHODS[] = {
     {"flatten_block", (PyCFunction)(void (*)(void))flatten_block, METH_VARARGS | METH_KEYWORDS,
-     "flatten_block(data, extended=False, parties=False) -> (rows, lines, invalid, tables)"},
+     "flatten_block(data, extended=False, parties=False, first_pid=0) -> (rows, lines, invalid, tables)"},
     {"layout", layout, METH_NOARGS, "The column kinds of each table, in order."},
     {NULL, NULL, 0, NULL},
 };
@@ -782,6 +784,11 @@ PyMODINIT_FUNC PyInit__flatten(void) {
     Py_INCREF(&INTERNER_TYPE);
     if (PyModule_AddObject(m, "Interner", (PyObject *)&INTERNER_TYPE) < 0) {
         Py_DECREF(&INTERNER_TYPE);
+        Py_DECREF(m);
+        return NULL;
+    }
+    /* 2: flatten_block takes first_pid */
+    if (PyModule_AddIntConstant(m, "API", 2) < 0) {
         Py_DECREF(m);
         return NULL;
     }

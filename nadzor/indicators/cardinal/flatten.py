@@ -66,7 +66,7 @@ _KINDS = {pa.int64(): "i", pa.string(): "s", pa.bool_(): "b", pa.float64(): "f"}
 
 def available() -> bool:
     """Return True if the native flattener was built and matches this module's table layout."""
-    if _flatten is None or Interner is None:
+    if _flatten is None or Interner is None or getattr(_flatten, "API", 1) < 2:
         return False
     layout = tuple("".join(_KINDS[f.type] for f in schema) for schema in ARROW_SCHEMAS.values())
     return _flatten.layout() == layout
@@ -74,7 +74,7 @@ def available() -> bool:
 
 @dataclass
 class Block:
-    """The flat rows of one block of lines: Arrow tables with block-local ``pid``s, and the block's counts."""
+    """The flat rows of one block of lines: Arrow tables (``pid`` from ``first_pid``), and the block's counts."""
 
     tables: dict[str, pa.Table]
     rows: int  # non-blank lines (each takes a pid, even if it is invalid or has no ocid)
@@ -82,13 +82,14 @@ class Block:
     warnings: list = field(default_factory=list)  # (block-local line number, kind, reason): see warning_text
 
 
-def flatten_block(data: bytes, *, extended: bool = False, parties: bool = False) -> Block:
+def flatten_block(data: bytes, *, extended: bool = False, parties: bool = False, first_pid: int = 0) -> Block:
     """Flatten a block of whole lines (``data`` ends at a line end or at the end of the file).
 
+    The block's first non-blank line gets ``pid`` ``first_pid``, the next one ``first_pid + 1``, and so on.
     ``extended`` also fills ``bid_ids``, ``bid_lots``, ``award_related_bids`` (relatedBid and relatedBids, not yet
     made distinct) and ``award_lots``; ``parties`` fills ``nz_parties`` (party id and "scheme-id").
     """
-    rows, lines, invalid, columns = _flatten.flatten_block(data, extended, parties)
+    rows, lines, invalid, columns = _flatten.flatten_block(data, extended, parties, first_pid)
     tables = {}
     for (name, schema), cols in zip(ARROW_SCHEMAS.items(), columns):
         n = len(cols[0][1]) // 8  # the pid column: int64 values

@@ -212,9 +212,12 @@ def _compact_select(src: str, extended: bool, party_identifiers: bool) -> str:
 
 
 # The native path: bytes per block handed to a thread (large enough to amortise the per-block work, small enough
-# to bound memory), and blocks appended to DuckDB together (each INSERT costs about 1.5 ms whatever its size).
+# to bound memory), and the number of blocks appended to DuckDB between two checkpoints (which compress them).
 _BLOCK = 16 << 20
 _BATCH = 16
+# Blocks appended together (one INSERT per table), and the mask of a block-local pid (see ``_blocks``).
+_APPEND = 4
+_LOCAL_PID = (1 << 32) - 1
 READERS = ("native", "duckdb")
 
 
@@ -326,18 +329,38 @@ def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: boo
     duckdb_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
     batch: list = []
+    appended = 0
     try:
-        for block in _blocks(p, extended, parties, threads):
-            batch.append((block, rows))
+        # On its own connection, the appends between two checkpoints are one transaction: an INSERT committed on
+        # its own cost about twice as much.
+        if owns:
+            con.execute("BEGIN")
+        for number, block in enumerate(_blocks(p, extended, parties, threads)):
             if warn:
-                for number, kind, reason in block.warnings:
-                    sys.stderr.write(warning_text(number + lines, kind, reason))
+                for line, kind, reason in block.warnings:
+                    sys.stderr.write(warning_text(line + lines, kind, reason))
+            batch.append((number, block, rows))
             rows += block.rows
             lines += block.lines
-            if len(batch) == _BATCH:
-                _insert(con, batch, names, interner, checkpoint=owns)
+            if len(batch) == _APPEND:
+                _insert(con, batch, names, interner)
+                appended += len(batch)
                 batch = []
-        _insert(con, batch, names, interner, checkpoint=owns)
+                if owns and appended % _BATCH == 0:
+                    con.execute("COMMIT")
+                    _checkpoint(con)
+                    con.execute("BEGIN")
+        _insert(con, batch, names, interner)
+        if owns:
+            con.execute("COMMIT")
+            _checkpoint(con)
+    except BaseException:
+        if owns:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:  # the error came between a COMMIT and the next BEGIN
+                pass
+        raise
     finally:
         con.execute(f"SET threads = {int(duckdb_threads)}")
     if parties:
@@ -384,11 +407,22 @@ def _create(con, extended: bool, parties: bool, temp: bool = True, schemas=SCHEM
     return names
 
 
-def _insert(con, batch: list, names: tuple[str, ...], interner, checkpoint: bool = False) -> None:
-    """Append the blocks' tables to DuckDB, their block-local pids shifted by the offsets given with them and
-    their organisation ids encoded by ``interner`` (``checkpoint``: then compress what was appended)."""
+def _insert(con, batch: list, names: tuple[str, ...], interner) -> None:
+    """Append the tables of a batch of (block number, block, pid offset) to DuckDB, one INSERT per table.
+
+    A block's pids start at its number shifted left 32 bits (see ``_blocks``); the INSERT turns them into file
+    positions by adding the block's offset (the rows of the blocks before it). The organisation ids are encoded by
+    ``interner`` here, on this thread only and in file order, so the codes are the same on every run.
+    """
+    import pyarrow as pa
+
     from nadzor.indicators.cardinal.flatten import encode_columns
 
+    if not batch:
+        return
+    first = batch[0][0]
+    offsets = ",".join(str(int(offset)) for _, _, offset in batch)
+    pid = f"(pid & {_LOCAL_PID}) + ([{offsets}]::BIGINT[])[(pid >> 32) - {first} + 1]"
     for name in names:
         if name == "processes":  # dates are checked as RFC 3339 here, vectorised
             columns = ("ocid, tender_status, pm, pmd, nt_one, nz_rfc3339_us(start_date), nz_rfc3339_us(end_date), "
@@ -397,25 +431,29 @@ def _insert(con, batch: list, names: tuple[str, ...], interner, checkpoint: bool
             columns = "* EXCLUDE (pid)"
         # relatedBid and relatedBids may name the same bid (of one award, so within one block)
         distinct = "DISTINCT " if name == "award_related_bids" else ""
-        for block, offset in batch:
-            table = block.tables[name]
-            if not table.num_rows:
-                continue
-            if name in ORG_COLUMNS:  # on this thread only, in file order: the codes are the same on every run
-                table = encode_columns(table, interner, ORG_COLUMNS[name])
-            # Handed over as an Arrow stream: DuckDB's scan of a Python object, and Arrow's own compute functions,
-            # import pandas (0.2 s at every start) to check whether it is one. The pid offset is added here too.
-            con.from_arrow(table.__arrow_c_stream__()).create_view("nz_block", replace=True)
-            con.execute(f"INSERT INTO {name} SELECT {distinct}pid + {int(offset)}, {columns} FROM nz_block")
+        tables = [block.tables[name] for _, block, _ in batch if block.tables[name].num_rows]
+        if not tables:
+            continue
+        if name in ORG_COLUMNS:
+            tables = [encode_columns(table, interner, ORG_COLUMNS[name]) for table in tables]
+        # The blocks' tables as one (their chunks side by side, not copied) handed over as an Arrow stream: an
+        # INSERT per block cost about 2 ms more each. DuckDB's scan of a Python object, and Arrow's own compute
+        # functions, would import pandas (0.2 s at every start) to check whether it is one.
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        con.from_arrow(table.__arrow_c_stream__()).create_view("nz_block", replace=True)
+        con.execute(f"INSERT INTO {name} SELECT {distinct}{pid}, {columns} FROM nz_block")
     con.execute("DROP VIEW IF EXISTS nz_block")
-    if checkpoint and batch:
-        try:
-            con.execute("CHECKPOINT nz_flat")
-        except duckdb.IOException as exc:
-            # Out of memory while compressing arrives wrapped as a failed checkpoint: say what it is.
-            if "failed to pin block" in str(exc) or "Out of Memory" in str(exc):
-                raise duckdb.OutOfMemoryException(str(exc)) from exc
-            raise
+
+
+def _checkpoint(con) -> None:
+    """Compress what was appended to the compressed catalog since the last checkpoint."""
+    try:
+        con.execute("CHECKPOINT nz_flat")
+    except duckdb.IOException as exc:
+        # Out of memory while compressing arrives wrapped as a failed checkpoint: say what it is.
+        if "failed to pin block" in str(exc) or "Out of Memory" in str(exc):
+            raise duckdb.OutOfMemoryException(str(exc)) from exc
+        raise
 
 
 def _ranges(path: Path, size: int, block: int) -> list[tuple[int, int]]:
@@ -437,23 +475,27 @@ def _blocks(path: Path, extended: bool, parties: bool, threads: int | None):
 
     from nadzor.indicators.cardinal.flatten import flatten_block
 
-    def flatten(start: int, end: int):
+    def flatten(number: int, start: int, end: int):
         with open(path, "rb") as fh:
             fh.seek(start)
             data = fh.read(end - start)
-        return flatten_block(data, extended=extended, parties=parties)
+        # Block n's pids start at n << 32: unique and in file order before the rows of the blocks before it are
+        # known (``_insert`` makes them file positions).
+        return flatten_block(data, extended=extended, parties=parties, first_pid=number << 32)
 
     ranges = _ranges(path, os.path.getsize(path), _BLOCK)
     workers = max(1, min(threads or len(os.sched_getaffinity(0)), len(ranges)))
     if workers == 1:
-        for start, end in ranges:
-            yield flatten(start, end)
+        for number, (start, end) in enumerate(ranges):
+            yield flatten(number, start, end)
         return
     with ThreadPoolExecutor(workers) as pool:
         pending = collections.deque()
-        for start, end in ranges:
-            pending.append(pool.submit(flatten, start, end))
-            if len(pending) > workers:  # a bounded window of blocks in flight bounds the memory
+        for number, (start, end) in enumerate(ranges):
+            pending.append(pool.submit(flatten, number, start, end))
+            # A bounded window of blocks in flight bounds the memory; it spans a batch of appends, so that the
+            # threads go on flattening while the blocks of a batch are appended.
+            if len(pending) > workers + _APPEND:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
