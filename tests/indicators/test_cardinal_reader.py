@@ -134,15 +134,24 @@ def test_serde_json_rules(tmp_path):
 
 
 @native
-def test_generated_releases_as_duckdb(tmp_path, monkeypatch):
-    # Realistic lines (Cyrillic names, every field present), in several blocks and two threads.
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "compressed-after-first-batch"])
+def test_generated_releases_as_duckdb(tmp_path, monkeypatch, compress):
+    # Realistic lines (Cyrillic names, every field present), in several blocks, batches and two threads; with
+    # ``compress`` the tables move to the compressed catalog after the first batch of appends.
     from benchmarks.generate import write_file
 
     path = tmp_path / "generated.jsonl"
     write_file(1500, str(path), seed=3, processes=1)
     expected = _tables(path, "duckdb", extended=True, party_identifiers=True)
-    monkeypatch.setattr(reader, "_BLOCK", 1 << 20)
+    monkeypatch.setattr(reader, "_BLOCK", 1 << 19)
+    monkeypatch.setattr(reader, "_APPEND", 2)
+    if compress:
+        monkeypatch.setattr(reader, "_PLAIN_BYTES", 1)
+        monkeypatch.setattr(reader, "_BATCH", 4)
     assert _tables(path, "native", extended=True, party_identifiers=True, threads=2) == expected
+    flat = reader.read_releases(path, method="native", extended=True, threads=2)
+    catalogs = flat.con.execute("SELECT DISTINCT database_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    assert catalogs == [("nz_flat" if compress else "memory",)]
 
 
 def test_reader_choice(tmp_path, monkeypatch):

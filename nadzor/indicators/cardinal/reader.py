@@ -9,8 +9,8 @@ Two implementations give the same tables (tests pin them together):
 
 - the native flattener (``flatten``: yyjson in C on two threads, Arrow hand-over), the default where ``pip
   install`` could build it. It follows Cardinal's serde_json where DuckDB is laxer (``1e400``, ``NaN`` and trailing
-  commas skip the line; a duplicate key keeps its last value). Its tables go into a compressed in-memory catalog
-  (``nz_flat``), about 110 MiB at 1M releases instead of 770 MiB, so the queries do not spill;
+  commas skip the line; a duplicate key keeps its last value). Beyond 64 MiB its tables go into a compressed
+  in-memory catalog (``nz_flat``), about 110 MiB at 1M releases instead of 770 MiB, so the queries do not spill;
 - DuckDB's ``read_json`` with every leaf read as raw JSON so that its JSON type survives, typed inside the single
   read pass (without a C compiler, or with ``NADZOR_JSON_READER=duckdb``).
 
@@ -97,7 +97,7 @@ class FlatTables:
     con: duckdb.DuckDBPyConnection
     rows: int
     owns_connection: bool = False
-    compressed: bool = False  # the tables are in a compressed in-memory catalog (native reader)
+    native: bool = False  # read by the native reader (small tables, or compressed: see reader._compress)
     org_names: Sequence[str] | None = None
 
     @property
@@ -218,6 +218,9 @@ _BATCH = 16
 # Blocks appended together (one INSERT per table), and the mask of a block-local pid (see ``_blocks``).
 _APPEND = 4
 _LOCAL_PID = (1 << 32) - 1
+# The flat tables stay uncompressed up to this much Arrow data (about 170k generated releases, 100k take 37 MiB;
+# DuckDB holds them in somewhat more, well inside NATIVE_MEMORY_LIMIT); beyond it they are compressed (_compress).
+_PLAIN_BYTES = 64 << 20
 READERS = ("native", "duckdb")
 
 
@@ -319,10 +322,10 @@ def _method(method: str | None) -> str:
 def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: bool, owns: bool) -> FlatTables:
     """Flatten the file with the native flattener in threads and append the blocks to DuckDB in file order."""
     from nadzor.indicators.cardinal.flatten import Interner, warning_text
-    if owns:
-        _compressed_catalog(con)
     names = _create(con, extended, parties, temp=not owns, schemas=CODED_SCHEMAS)
     interner = Interner()
+    compressed = False
+    flat_bytes = 0
     rows = 0
     lines = 0
     # The flattening threads use the cores while DuckDB appends: a second DuckDB thread would only contend.
@@ -343,17 +346,23 @@ def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: boo
             rows += block.rows
             lines += block.lines
             if len(batch) == _APPEND:
-                _insert(con, batch, names, interner)
+                flat_bytes += _insert(con, batch, names, interner)
                 appended += len(batch)
                 batch = []
-                if owns and appended % _BATCH == 0:
+                if owns and not compressed and flat_bytes > _PLAIN_BYTES:
+                    con.execute("COMMIT")
+                    _compress(con, names)
+                    compressed = True
+                    con.execute("BEGIN")
+                elif compressed and appended % _BATCH == 0:
                     con.execute("COMMIT")
                     _checkpoint(con)
                     con.execute("BEGIN")
         _insert(con, batch, names, interner)
         if owns:
             con.execute("COMMIT")
-            _checkpoint(con)
+            if compressed:
+                _checkpoint(con)
     except BaseException:
         if owns:
             try:
@@ -366,7 +375,7 @@ def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: boo
     if parties:
         _apply_party_identifiers(con, "nz_parties", interner)
         con.execute("DROP TABLE nz_parties")
-    return FlatTables(con, rows, owns, compressed=owns, org_names=interner)
+    return FlatTables(con, rows, owns, native=owns, org_names=interner)
 
 
 # Compression methods that cost more CPU to choose and apply than they save here (numeric ones for the amounts,
@@ -374,12 +383,23 @@ def _read_native(con, p: Path, threads, warn: bool, extended: bool, parties: boo
 _SLOW_COMPRESSION = "fsst,alp,alprd,chimp,patas,zstd"
 
 
-def _compressed_catalog(con) -> None:
-    # In-memory tables are uncompressed by default: 866 MiB at 1M releases, more than DuckDB's memory limit, so
-    # they were spilled to disk and read back by every query. Compressed (checkpointed after each batch) they are
-    # about 110 MiB and stay in memory. Only on a connection the reader created: USE changes the default catalog.
+def _compress(con, names: tuple[str, ...]) -> None:
+    """Move the flat tables appended so far into a compressed in-memory catalog, which later appends go to.
+
+    In-memory tables are uncompressed: 866 MiB at 1M releases (string ids), more than DuckDB's memory limit, so
+    they were spilled to disk and read back by every query. Compressed (checkpointed after every ``_BATCH``
+    blocks) they are about 110 MiB and stay in memory. Small files stay uncompressed (``_PLAIN_BYTES``): compressing
+    costs more than it saves there. Only on a connection the reader created: USE changes the default catalog.
+    """
     con.execute(f"ATTACH ':memory:' AS nz_flat (COMPRESS); USE nz_flat; "
                 f"SET disabled_compression_methods = '{_SLOW_COMPRESSION}'")
+    moved = tuple(name for name in names if name != "nz_parties")  # a temporary table: it stays
+    _create(con, "bid_ids" in moved, False, temp=False, schemas=CODED_SCHEMAS, compressed=True)
+    # One transaction may write to one attached database only: the copies, then the drops.
+    con.execute("BEGIN; " + "".join(f"INSERT INTO nz_flat.{name} SELECT * FROM memory.main.{name}; "
+                                    for name in moved) + "COMMIT")
+    con.execute("".join(f"DROP TABLE memory.main.{name}; " for name in moved))
+    _checkpoint(con)
 
 
 # The compression of each column type in the compressed catalog, chosen here rather than by DuckDB's analysis of
@@ -394,11 +414,12 @@ def _column(name: str, type_: str, compressed: bool) -> str:
     return f"{name} {type_} USING COMPRESSION {'uncompressed' if name == 'ocid' else _COMPRESSION[type_]}"
 
 
-def _create(con, extended: bool, parties: bool, temp: bool = True, schemas=SCHEMAS) -> tuple[str, ...]:
+def _create(con, extended: bool, parties: bool, temp: bool = True, schemas=SCHEMAS,
+            compressed: bool = False) -> tuple[str, ...]:
     names = TABLES + (EXTENDED_TABLES if extended else ())
     kind = "TEMP TABLE" if temp else "TABLE"
     con.execute("".join(
-        f"CREATE OR REPLACE {kind} {name} ({', '.join(_column(c, t, not temp) for c, t in schemas[name].items())});"
+        f"CREATE OR REPLACE {kind} {name} ({', '.join(_column(c, t, compressed) for c, t in schemas[name].items())});"
         for name in names
     ))
     if parties:
@@ -407,8 +428,9 @@ def _create(con, extended: bool, parties: bool, temp: bool = True, schemas=SCHEM
     return names
 
 
-def _insert(con, batch: list, names: tuple[str, ...], interner) -> None:
-    """Append the tables of a batch of (block number, block, pid offset) to DuckDB, one INSERT per table.
+def _insert(con, batch: list, names: tuple[str, ...], interner) -> int:
+    """Append the tables of a batch of (block number, block, pid offset) to DuckDB, one INSERT per table; return
+    the Arrow size of what was appended (bytes).
 
     A block's pids start at its number shifted left 32 bits (see ``_blocks``); the INSERT turns them into file
     positions by adding the block's offset (the rows of the blocks before it). The organisation ids are encoded by
@@ -419,7 +441,8 @@ def _insert(con, batch: list, names: tuple[str, ...], interner) -> None:
     from nadzor.indicators.cardinal.flatten import encode_columns
 
     if not batch:
-        return
+        return 0
+    size = 0
     first = batch[0][0]
     offsets = ",".join(str(int(offset)) for _, _, offset in batch)
     pid = f"(pid & {_LOCAL_PID}) + ([{offsets}]::BIGINT[])[(pid >> 32) - {first} + 1]"
@@ -440,9 +463,11 @@ def _insert(con, batch: list, names: tuple[str, ...], interner) -> None:
         # INSERT per block cost about 2 ms more each. DuckDB's scan of a Python object, and Arrow's own compute
         # functions, would import pandas (0.2 s at every start) to check whether it is one.
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        size += table.nbytes
         con.from_arrow(table.__arrow_c_stream__()).create_view("nz_block", replace=True)
         con.execute(f"INSERT INTO {name} SELECT {distinct}{pid}, {columns} FROM nz_block")
     con.execute("DROP VIEW IF EXISTS nz_block")
+    return size
 
 
 def _checkpoint(con) -> None:
@@ -516,7 +541,7 @@ def bound_query_memory(flat: FlatTables) -> None:
     """Lower DuckDB's memory for the query phase on a connection the reader created (unless NADZOR_MEMORY_LIMIT
     is set: then that one limit holds throughout)."""
     if flat.owns_connection and not os.environ.get("NADZOR_MEMORY_LIMIT"):
-        limit = NATIVE_MEMORY_LIMIT if flat.compressed else QUERY_MEMORY_LIMIT
+        limit = NATIVE_MEMORY_LIMIT if flat.native else QUERY_MEMORY_LIMIT
         flat.con.execute(f"SET memory_limit = '{limit}'")
 
 
