@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
 from nadzor import __version__
 from nadzor.exceptions import NadzorError
 
-__all__ = ["app", "main", "Context", "err_console", "click"]
+__all__ = ["app", "main", "Context", "err_console", "click", "request_fast_exit"]
 
 err_console = Console(stderr=True)
 
@@ -80,6 +80,33 @@ def _out_of_memory_message() -> str:
             "e.g. NADZOR_MEMORY_LIMIT=2GB.")
 
 
+_FAST_EXIT: list[bool] = []
+
+
+def request_fast_exit() -> None:
+    """Let the ``nadzor`` process end without tearing the interpreter down once the command has succeeded.
+
+    For a command whose only resources are in memory (no store file open, output written): freeing DuckDB's
+    tables and every module costs about 0.1 s, a twentieth of ``nadzor indicators`` on 100k releases. Exit
+    handlers (temporary folders) still run. Ignored when ``main`` is called with arguments (tests, library use).
+    """
+    _FAST_EXIT.append(True)
+
+
+def _fast_exit() -> None:
+    import atexit
+    import logging
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # e.g. a closed pipe: let the normal exit report it
+        return
+    logging.shutdown()
+    atexit._run_exitfuncs()
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn a NadzorError into a readable message and its exit code."""
     _register_commands()
@@ -107,3 +134,5 @@ def main(argv: list[str] | None = None) -> None:
         raise
     if os.environ.get("NADZOR_DEBUG"):
         err_console.print("done")
+    if argv is None and _FAST_EXIT:
+        _fast_exit()

@@ -40,8 +40,12 @@ def register(app: typer.Typer) -> None:
                                         "quartiles and fences instead of the results, to help choose thresholds."),
     ):
         """Compute Cardinal's red-flag indicators (R003 ... R058). Flags are risk indicators, not proof."""
+        from nadzor.cli import request_fast_exit
         from nadzor.cli.output import print_csv, print_jsonl
         from nadzor.indicators.cardinal import compute_indicators, load_settings, to_cardinal, to_rows
+
+        if engine is Engine.duckdb:  # an in-memory database only: nothing to close properly
+            request_fast_exit()
 
         conf = load_settings(settings) if settings else None
         result = compute_indicators(file, conf, engine=engine.value, map=map_)

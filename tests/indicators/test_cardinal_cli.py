@@ -65,3 +65,26 @@ def test_statistics_lists_quartiles_and_fences(tmp_path):
 def test_coverage_json_output_equals_cardinal():
     res = _invoke(["coverage", str(FIXTURES / "coverage" / "multiline.jsonl")])
     assert json.loads(res.stdout) == json.loads((FIXTURES / "coverage" / "multiline.expected").read_text())
+
+
+def test_indicators_process_exits_fast_with_full_output_and_no_leftovers(tmp_path):
+    # The real process (console script path) skips the interpreter's teardown after `indicators`; its output
+    # must be complete, its exit code 0, and its exit handlers (the spill folder) must still have run.
+    import os
+    import subprocess
+    import sys
+
+    from nadzor.indicators.cardinal import compute_indicators, parse_settings, to_cardinal
+
+    fixture = FIXTURES / "indicators" / "R024.jsonl"
+    ini = tmp_path / "s.ini"
+    ini.write_text(settings_for("R024"))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.run([sys.executable, "-m", "nadzor", "indicators", "-s", str(ini), "--map", str(fixture)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    expected = to_cardinal(compute_indicators(fixture, parse_settings(settings_for("R024")), map=True))
+    assert json.loads(proc.stdout) == json.loads(json.dumps(expected))
+    assert list(tmp.iterdir()) == []
