@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["lazy_attributes"]
+__all__ = ["lazy_attributes", "LazyConsole"]
 
 
 def lazy_attributes(package: str, names: dict[str, str]):
@@ -16,3 +16,24 @@ def lazy_attributes(package: str, names: dict[str, str]):
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     return __getattr__
+
+
+class LazyConsole:
+    """A Rich ``Console`` made on first use: importing rich.console costs about 20 ms at every start, also for
+    commands that never print through it. Attributes are forwarded; ``real`` is the Console itself (for APIs that
+    take one, such as ``Progress(console=...)``)."""
+
+    def __init__(self, **kwargs):
+        self._kwargs = kwargs
+        self._console = None
+
+    @property
+    def real(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._kwargs)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 try:  # Typer >= 0.20 vendors Click
     from typer import _click as click
@@ -17,11 +16,12 @@ except ImportError:  # pragma: no cover
     import click
 
 from nadzor import __version__
+from nadzor._lazy import LazyConsole
 from nadzor.exceptions import NadzorError
 
 __all__ = ["app", "main", "Context", "err_console", "click", "request_fast_exit"]
 
-err_console = Console(stderr=True)
+err_console = LazyConsole(stderr=True)
 
 app = typer.Typer(
     name="nadzor",

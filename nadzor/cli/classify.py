@@ -55,7 +55,7 @@ def store_command(
     store = ctx.obj.store()
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, disable=quiet, transient=True) as bar:
+                      console=err_console.real, disable=quiet, transient=True) as bar:
             task = bar.add_task("processes classified", total=None)
             summary = classify_store(store, progress=lambda done, total: bar.update(task, completed=done,
                                                                                      total=total))

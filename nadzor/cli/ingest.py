@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nadzor.cli import err_console
 from nadzor.cli.output import print_json
@@ -20,11 +19,13 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Ingest OCDS release/record packages, releases, compiled or versioned releases, JSON lines, arrays, .gz."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from nadzor.ingest.ocds import ingest_paths
 
     store = ctx.obj.store()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=quiet or as_json, transient=True) as bar:
+                  console=err_console.real, disable=quiet or as_json, transient=True) as bar:
         task = bar.add_task("ingest", total=None)
 
         def on_file(path):

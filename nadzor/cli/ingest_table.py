@@ -45,7 +45,7 @@ def _run(ctx: typer.Context, paths: list[Path], adapter: str, sheet: str | None,
     from nadzor.ingest.sources import expand_paths
 
     files = expand_paths(paths, get_adapter(adapter).metadata.kind)
-    with Progress(console=err_console, transient=True) as bar:
+    with Progress(console=err_console.real, transient=True) as bar:
         task = bar.add_task("ingesting", total=len(files))
         report = ingest_with_adapter(ctx.obj.store(), files, adapter, sheet=sheet,
                                      progress=lambda p: bar.advance(task))

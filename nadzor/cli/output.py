@@ -7,12 +7,12 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 
 import orjson
-from rich.console import Console
-from rich.table import Table
+
+from nadzor._lazy import LazyConsole
 
 __all__ = ["print_json", "print_jsonl", "print_csv", "print_table", "console"]
 
-console = Console()
+console = LazyConsole()
 
 
 def _default(obj):
@@ -53,6 +53,8 @@ def print_csv(rows: Iterable[Mapping], columns: Sequence[str]) -> None:
 
 def print_table(rows: Iterable[Mapping], columns: Sequence[str], title: str | None = None) -> None:
     """Print rows as a Rich table for people."""
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
