@@ -10,6 +10,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -767,10 +769,377 @@ static PyTypeObject INTERNER_TYPE = {
     .tp_as_sequence = &INTERNER_SEQUENCE,
 };
 
+
+/* ---- Arrow C stream of flat tables (no pyarrow needed) --------------------------------------------------------
+ * arrow_stream(kinds, names, batches) -> PyCapsule "arrow_array_stream": one record batch per (rows, columns) of
+ * ``batches``, a column being the tuple of buffers ``flatten_block`` returns for its kind ('i' int64, 's' utf8,
+ * 'b' boolean, 'f' float64; the first buffer is the validity bitmap or None). The buffers are not copied: every
+ * exported array holds a reference on a shared holder of the batches list, released (with the GIL) by the last. */
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+
+#define ARROW_FLAG_NULLABLE 2
+
+typedef struct holder {
+    long refs;
+    PyObject *batches; /* keeps every buffer alive */
+    struct holder *next_dead;
+} holder_t;
+
+/* Holders released by a thread without the GIL (DuckDB's workers): their batches are let go by the next call
+ * that holds it (``arrow_stream`` or ``release_pending``). Waiting for the GIL in a release callback instead
+ * stalls the worker for the interpreter's switch interval (5 ms) each time. */
+static holder_t *DEAD = NULL;
+
+static void holder_free(holder_t *h) {
+    Py_DECREF(h->batches);
+    free(h);
+}
+
+static void release_dead(void) {
+    holder_t *h = __atomic_exchange_n(&DEAD, NULL, __ATOMIC_ACQ_REL);
+    while (h) {
+        holder_t *next = h->next_dead;
+        holder_free(h);
+        h = next;
+    }
+}
+
+static void holder_drop(holder_t *h) {
+    if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (PyGILState_Check()) {
+        holder_free(h);
+        return;
+    }
+    holder_t *head = __atomic_load_n(&DEAD, __ATOMIC_ACQUIRE);
+    do {
+        h->next_dead = head;
+    } while (!__atomic_compare_exchange_n(&DEAD, &head, h, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+}
+
+static PyObject *release_pending(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    release_dead();
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    int64_t rows;
+    const void **buffers; /* ncols * 3 pointers */
+    int64_t *nulls;       /* per column: 0 without validity, -1 (unknown) with */
+} batch_t;
+
+typedef struct {
+    int ncols;
+    char *kinds;
+    char **names;
+    Py_ssize_t nbatches, next;
+    batch_t *batches;
+    holder_t *holder;
+} stream_t;
+
+static const char *arrow_format(char kind) {
+    switch (kind) {
+    case 'i': return "l";
+    case 's': return "u";
+    case 'b': return "b";
+    default: return "g";
+    }
+}
+
+static void schema_release(struct ArrowSchema *s) {
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct ArrowSchema *c = s->children[i];
+        if (c->release) c->release(c);
+        free(c);
+    }
+    free(s->children);
+    s->release = NULL;
+}
+
+static void child_schema_release(struct ArrowSchema *s) { s->release = NULL; }
+
+static int stream_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *out) {
+    stream_t *p = st->private_data;
+    memset(out, 0, sizeof *out);
+    out->children = calloc((size_t)p->ncols, sizeof *out->children);
+    if (!out->children) return ENOMEM;
+    for (int i = 0; i < p->ncols; i++) {
+        struct ArrowSchema *c = calloc(1, sizeof *c);
+        if (!c) {
+            out->n_children = i;
+            schema_release(out);
+            return ENOMEM;
+        }
+        c->format = arrow_format(p->kinds[i]);
+        c->name = p->names[i]; /* the stream's: DuckDB copies names while the stream lives */
+        c->flags = ARROW_FLAG_NULLABLE;
+        c->release = child_schema_release;
+        out->children[i] = c;
+    }
+    out->format = "+s";
+    out->name = "";
+    out->n_children = p->ncols;
+    out->release = schema_release;
+    return 0;
+}
+
+typedef struct {
+    holder_t *holder;
+} array_private_t;
+
+static void child_array_release(struct ArrowArray *a) {
+    array_private_t *pr = a->private_data;
+    free(a->buffers);
+    holder_drop(pr->holder);
+    free(pr);
+    a->release = NULL;
+}
+
+static void array_release(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *c = a->children[i];
+        if (c->release) c->release(c);
+        free(c);
+    }
+    free(a->children);
+    free(a->buffers);
+    array_private_t *pr = a->private_data;
+    holder_drop(pr->holder);
+    free(pr);
+    a->release = NULL;
+}
+
+static int stream_get_next(struct ArrowArrayStream *st, struct ArrowArray *out) {
+    stream_t *p = st->private_data;
+    memset(out, 0, sizeof *out);
+    if (p->next >= p->nbatches) return 0; /* released marker: end of stream */
+    batch_t *b = &p->batches[p->next];
+    struct ArrowArray **children = calloc((size_t)p->ncols, sizeof *children);
+    const void **top = calloc(1, sizeof *top);
+    array_private_t *pr = malloc(sizeof *pr);
+    if (!children || !top || !pr) goto nomem;
+    for (int i = 0; i < p->ncols; i++) {
+        struct ArrowArray *c = calloc(1, sizeof *c);
+        array_private_t *cp = malloc(sizeof *cp);
+        int nbuf = p->kinds[i] == 's' ? 3 : 2;
+        const void **bufs = malloc((size_t)nbuf * sizeof *bufs);
+        if (!c || !cp || !bufs) {
+            free(c);
+            free(cp);
+            free(bufs);
+            for (int j = 0; j < i; j++) children[j]->release(children[j]), free(children[j]);
+            goto nomem;
+        }
+        memcpy(bufs, &b->buffers[i * 3], (size_t)nbuf * sizeof *bufs);
+        c->length = b->rows;
+        c->null_count = b->nulls[i];
+        c->n_buffers = nbuf;
+        c->buffers = bufs;
+        __atomic_add_fetch(&p->holder->refs, 1, __ATOMIC_ACQ_REL);
+        cp->holder = p->holder;
+        c->private_data = cp;
+        c->release = child_array_release;
+        children[i] = c;
+    }
+    __atomic_add_fetch(&p->holder->refs, 1, __ATOMIC_ACQ_REL);
+    pr->holder = p->holder;
+    top[0] = NULL;
+    out->length = b->rows;
+    out->null_count = 0;
+    out->n_buffers = 1;
+    out->buffers = top;
+    out->n_children = p->ncols;
+    out->children = children;
+    out->private_data = pr;
+    out->release = array_release;
+    p->next++;
+    return 0;
+nomem:
+    free(children);
+    free(top);
+    free(pr);
+    return ENOMEM;
+}
+
+static const char *stream_last_error(struct ArrowArrayStream *st) {
+    (void)st;
+    return "out of memory";
+}
+
+static void stream_free(stream_t *p) {
+    if (!p) return;
+    for (Py_ssize_t i = 0; i < p->nbatches; i++) {
+        free(p->batches[i].buffers);
+        free(p->batches[i].nulls);
+    }
+    free(p->batches);
+    if (p->names)
+        for (int i = 0; i < p->ncols; i++) free(p->names[i]);
+    free(p->names);
+    free(p->kinds);
+    if (p->holder) holder_drop(p->holder);
+    free(p);
+}
+
+static void stream_release(struct ArrowArrayStream *st) {
+    stream_free(st->private_data);
+    st->release = NULL;
+}
+
+static void stream_capsule_free(PyObject *capsule) {
+    struct ArrowArrayStream *st = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (!st) {
+        PyErr_Clear();
+        return;
+    }
+    if (st->release) st->release(st);
+    free(st);
+}
+
+static PyObject *arrow_stream(PyObject *self, PyObject *args) {
+    const char *kinds;
+    PyObject *names, *batches;
+    if (!PyArg_ParseTuple(args, "sO!O!", &kinds, &PyTuple_Type, &names, &PyList_Type, &batches)) return NULL;
+    release_dead();
+    int ncols = (int)strlen(kinds);
+    if (PyTuple_GET_SIZE(names) != ncols) {
+        PyErr_SetString(PyExc_ValueError, "one name per kind");
+        return NULL;
+    }
+    stream_t *p = calloc(1, sizeof *p);
+    struct ArrowArrayStream *st = calloc(1, sizeof *st);
+    if (!p || !st) goto nomem;
+    p->ncols = ncols;
+    p->kinds = strdup(kinds);
+    p->names = calloc((size_t)ncols, sizeof *p->names);
+    p->holder = malloc(sizeof *p->holder);
+    p->nbatches = PyList_GET_SIZE(batches);
+    p->batches = calloc((size_t)(p->nbatches ? p->nbatches : 1), sizeof *p->batches);
+    if (!p->kinds || !p->names || !p->holder || !p->batches) goto nomem;
+    p->holder->refs = 1;
+    Py_INCREF(batches);
+    p->holder->batches = batches;
+    for (int i = 0; i < ncols; i++) {
+        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(names, i));
+        if (!name) goto error;
+        if (!(p->names[i] = strdup(name))) goto nomem;
+        if (!strchr("isbf", kinds[i])) {
+            PyErr_Format(PyExc_ValueError, "unknown column kind %c", kinds[i]);
+            goto error;
+        }
+    }
+    for (Py_ssize_t k = 0; k < p->nbatches; k++) {
+        PyObject *item = PyList_GET_ITEM(batches, k), *cols;
+        long long rows;
+        if (!PyArg_ParseTuple(item, "LO!", &rows, &PyTuple_Type, &cols)) goto error;
+        if (PyTuple_GET_SIZE(cols) != ncols || rows < 0) {
+            PyErr_SetString(PyExc_ValueError, "a batch must have one column per kind");
+            goto error;
+        }
+        batch_t *b = &p->batches[k];
+        b->rows = rows;
+        b->buffers = calloc((size_t)ncols * 3, sizeof *b->buffers);
+        b->nulls = calloc((size_t)ncols, sizeof *b->nulls);
+        if (!b->buffers || !b->nulls) goto nomem;
+        for (int i = 0; i < ncols; i++) {
+            PyObject *col = PyTuple_GET_ITEM(cols, i);
+            int nbuf = kinds[i] == 's' ? 3 : 2;
+            if (!PyTuple_Check(col) || PyTuple_GET_SIZE(col) != nbuf) {
+                PyErr_Format(PyExc_ValueError, "column %d: expected %d buffers", i, nbuf);
+                goto error;
+            }
+            /* Sizes the kind needs for ``rows`` values (a short buffer would be read past its end). */
+            size_t need[3] = {(size_t)(rows + 7) / 8, 0, 0};
+            if (kinds[i] == 's') need[1] = (size_t)(rows + 1) * 4;
+            else if (kinds[i] == 'b') need[1] = (size_t)(rows + 7) / 8;
+            else need[1] = (size_t)rows * 8;
+            for (int j = 0; j < nbuf; j++) {
+                PyObject *buf = PyTuple_GET_ITEM(col, j);
+                if (j == 0 && buf == Py_None) continue;
+                if (!PyBytes_Check(buf)) {
+                    PyErr_Format(PyExc_TypeError, "column %d: buffers must be bytes", i);
+                    goto error;
+                }
+                if ((size_t)PyBytes_GET_SIZE(buf) < need[j]) {
+                    PyErr_Format(PyExc_ValueError, "column %d: buffer %d too short", i, j);
+                    goto error;
+                }
+                b->buffers[i * 3 + j] = PyBytes_AS_STRING(buf);
+            }
+            if (kinds[i] == 's' && rows) {
+                const int32_t *offs = (const int32_t *)PyBytes_AS_STRING(PyTuple_GET_ITEM(col, 1));
+                if (offs[0] != 0 || offs[rows] < 0 || (size_t)offs[rows] > (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(col, 2))) {
+                    PyErr_Format(PyExc_ValueError, "column %d: offsets out of range", i);
+                    goto error;
+                }
+            }
+            b->nulls[i] = PyTuple_GET_ITEM(col, 0) == Py_None ? 0 : -1;
+        }
+    }
+    st->get_schema = stream_get_schema;
+    st->get_next = stream_get_next;
+    st->get_last_error = stream_last_error;
+    st->release = stream_release;
+    st->private_data = p;
+    PyObject *capsule = PyCapsule_New(st, "arrow_array_stream", stream_capsule_free);
+    if (!capsule) {
+        stream_release(st);
+        free(st);
+    }
+    return capsule;
+nomem:
+    PyErr_NoMemory();
+error:
+    if (p && p->holder && !p->holder->batches) {
+        free(p->holder);
+        p->holder = NULL;
+    }
+    stream_free(p);
+    free(st);
+    return NULL;
+}
+
 static PyMethodDef METHODS[] = {
     {"flatten_block", (PyCFunction)(void (*)(void))flatten_block, METH_VARARGS | METH_KEYWORDS,
      "flatten_block(data, extended=False, parties=False, first_pid=0) -> (rows, lines, invalid, tables)"},
     {"layout", layout, METH_NOARGS, "The column kinds of each table, in order."},
+    {"arrow_stream", arrow_stream, METH_VARARGS,
+     "arrow_stream(kinds, names, batches) -> PyCapsule of an Arrow C stream over [(rows, columns)]"},
+    {"release_pending", release_pending, METH_NOARGS,
+     "Let go of the buffers of streams DuckDB released on its own threads."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -787,8 +1156,8 @@ PyMODINIT_FUNC PyInit__flatten(void) {
         Py_DECREF(m);
         return NULL;
     }
-    /* 2: flatten_block takes first_pid */
-    if (PyModule_AddIntConstant(m, "API", 2) < 0) {
+    /* 2: flatten_block takes first_pid; 3: arrow_stream */
+    if (PyModule_AddIntConstant(m, "API", 3) < 0) {
         Py_DECREF(m);
         return NULL;
     }

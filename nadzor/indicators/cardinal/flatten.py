@@ -22,10 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pyarrow as pa
-
-__all__ = ["Block", "ARROW_SCHEMAS", "available", "flatten_block", "warning_text", "rejection", "Interner",
-           "encode_columns"]
+__all__ = ["Block", "RawTable", "LAYOUT", "available", "flatten_block", "warning_text", "rejection", "Interner",
+           "encode_columns", "encode_raw", "arrow_stream", "release_pending"]
 
 try:
     from nadzor.indicators.cardinal import _flatten
@@ -36,47 +34,64 @@ except ImportError:  # built without a C compiler: the reader uses DuckDB's read
 # number of strings. One thread at a time (concurrent use raises RuntimeError).
 Interner = getattr(_flatten, "Interner", None)
 
-_TYPES = {"i": pa.int64(), "s": pa.string(), "b": pa.bool_(), "f": pa.float64()}
 
-
-def _schema(*fields) -> pa.Schema:
-    return pa.schema([(name, _TYPES[t]) for name, t in (f.split(":") for f in fields)])
+def _layout(*fields) -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(f.split(":")) for f in fields)
 
 
 _KB, _KA = ("pid:i", "bid_idx:i"), ("pid:i", "award_idx:i")
-# Column order of each table as the extension returns it (start_date and end_date are turned into start_us and
-# end_us by the reader, in DuckDB). The kinds must match LAYOUT in _flatten.c (checked by ``available``).
-ARROW_SCHEMAS = {
-    "processes": _schema("pid:i", "ocid:s", "tender_status:s", "pm:s", "pmd:s", "nt_one:b", "start_date:s",
+# Column names and kinds ("i" int64, "s" string, "b" boolean, "f" float64) of each table as the extension returns
+# them (start_date and end_date are turned into start_us and end_us by the reader, in DuckDB). The kinds must
+# match LAYOUT in _flatten.c (checked by ``available``).
+LAYOUT = {
+    "processes": _layout("pid:i", "ocid:s", "tender_status:s", "pm:s", "pmd:s", "nt_one:b", "start_date:s",
                          "end_date:s", "buyer_id:s", "pe_id:s", "has_awards:b", "has_details:b"),
-    "bids": _schema(*_KB, "status:s", "late:b", "amount:f", "currency:s", "has_tenderers:b", "sole_tenderer_id:s"),
-    "bid_tenderers": _schema(*_KB, "tenderer_id:s"),
-    "awards": _schema(*_KA, "status:s", "has_suppliers:b", "n_suppliers:i"),
-    "award_suppliers": _schema(*_KA, "supplier_id:s"),
-    "award_items": _schema(*_KA, "classification_id:s"),
-    "bid_ids": _schema(*_KB, "bid_id:s"),
-    "bid_lots": _schema(*_KB, "lot_id:s"),
-    "award_related_bids": _schema(*_KA, "bid_id:s"),
-    "award_lots": _schema(*_KA, "lot_id:s"),
-    "nz_parties": _schema("pid:i", "party_id:s", "org_key:s"),
+    "bids": _layout(*_KB, "status:s", "late:b", "amount:f", "currency:s", "has_tenderers:b", "sole_tenderer_id:s"),
+    "bid_tenderers": _layout(*_KB, "tenderer_id:s"),
+    "awards": _layout(*_KA, "status:s", "has_suppliers:b", "n_suppliers:i"),
+    "award_suppliers": _layout(*_KA, "supplier_id:s"),
+    "award_items": _layout(*_KA, "classification_id:s"),
+    "bid_ids": _layout(*_KB, "bid_id:s"),
+    "bid_lots": _layout(*_KB, "lot_id:s"),
+    "award_related_bids": _layout(*_KA, "bid_id:s"),
+    "award_lots": _layout(*_KA, "lot_id:s"),
+    "nz_parties": _layout("pid:i", "party_id:s", "org_key:s"),
 }
-
-_KINDS = {pa.int64(): "i", pa.string(): "s", pa.bool_(): "b", pa.float64(): "f"}
 
 
 def available() -> bool:
     """Return True if the native flattener was built and matches this module's table layout."""
-    if _flatten is None or Interner is None or getattr(_flatten, "API", 1) < 2:
+    if _flatten is None or Interner is None or getattr(_flatten, "API", 1) < 3:
         return False
-    layout = tuple("".join(_KINDS[f.type] for f in schema) for schema in ARROW_SCHEMAS.values())
-    return _flatten.layout() == layout
+    return _flatten.layout() == tuple("".join(kind for _, kind in columns) for columns in LAYOUT.values())
+
+
+@dataclass
+class RawTable:
+    """One flat table of a block as the extension returns it: per column, its Arrow buffers as bytes (validity
+    bitmap or None first; then the values, or offsets and UTF-8 data for strings). No pyarrow needed to hand it to
+    DuckDB (``arrow_stream``); ``to_arrow`` makes a pyarrow Table of it."""
+
+    names: tuple[str, ...]
+    kinds: str
+    num_rows: int
+    columns: tuple
+
+    def to_arrow(self):
+        """Return the table as a pyarrow Table (zero-copy)."""
+        import pyarrow as pa
+
+        types = {"i": pa.int64(), "s": pa.string(), "b": pa.bool_(), "f": pa.float64()}
+        arrays = [pa.Array.from_buffers(types[k], self.num_rows, [None if b is None else pa.py_buffer(b) for b in bufs])
+                  for k, bufs in zip(self.kinds, self.columns)]
+        return pa.Table.from_arrays(arrays, names=list(self.names))
 
 
 @dataclass
 class Block:
-    """The flat rows of one block of lines: Arrow tables (``pid`` from ``first_pid``), and the block's counts."""
+    """The flat rows of one block of lines: its tables (``pid`` from ``first_pid``), and the block's counts."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[str, RawTable]
     rows: int  # non-blank lines (each takes a pid, even if it is invalid or has no ocid)
     lines: int  # physical lines, for the warnings' line numbers
     warnings: list = field(default_factory=list)  # (block-local line number, kind, reason): see warning_text
@@ -91,20 +106,47 @@ def flatten_block(data: bytes, *, extended: bool = False, parties: bool = False,
     """
     rows, lines, invalid, columns = _flatten.flatten_block(data, extended, parties, first_pid)
     tables = {}
-    for (name, schema), cols in zip(ARROW_SCHEMAS.items(), columns):
+    for (name, layout), cols in zip(LAYOUT.items(), columns):
         n = len(cols[0][1]) // 8  # the pid column: int64 values
-        arrays = [pa.Array.from_buffers(f.type, n, [None if b is None else pa.py_buffer(b) for b in buffers])
-                  for f, buffers in zip(schema, cols)]
-        tables[name] = pa.Table.from_arrays(arrays, schema=schema)
+        tables[name] = RawTable(tuple(c for c, _ in layout), "".join(k for _, k in layout), n, cols)
     warnings = [(number, *rejection(data[start:start + length], message)) for number, start, length, message in invalid]
     return Block(tables, rows, lines, warnings)
 
 
-def encode_columns(table: pa.Table, interner, columns, *, add: bool = True) -> pa.Table:
-    """Return ``table`` with its string ``columns`` replaced by their int64 codes in ``interner`` (nulls stay null).
+def encode_raw(table: RawTable, interner, columns) -> RawTable:
+    """Return ``table`` with its string ``columns`` replaced by their int64 codes in ``interner`` (nulls stay
+    null; the validity bitmap is shared)."""
+    cols = list(table.columns)
+    kinds = list(table.kinds)
+    for name in columns:
+        i = table.names.index(name)
+        validity, offsets, data = cols[i]
+        codes = interner.encode(validity, offsets, data, 0, table.num_rows, True)
+        cols[i] = (validity, codes)
+        kinds[i] = "i"
+    return RawTable(table.names, "".join(kinds), table.num_rows, tuple(cols))
+
+
+def release_pending() -> None:
+    """Let go of the buffers of streams DuckDB released on its own threads (they wait for the GIL's holder)."""
+    _flatten.release_pending()
+
+
+def arrow_stream(tables: list[RawTable]):
+    """Return an Arrow C stream (a PyCapsule DuckDB's ``from_arrow`` reads) of ``tables`` (same columns), one
+    record batch each, without copying their buffers."""
+    first = tables[0]
+    return _flatten.arrow_stream(first.kinds, first.names, [(t.num_rows, t.columns) for t in tables])
+
+
+def encode_columns(table, interner, columns, *, add: bool = True):
+    """Return the pyarrow ``table`` with its string ``columns`` replaced by their int64 codes in ``interner`` (nulls
+    stay null).
 
     With ``add`` False a string the interner has not seen gets code -1 (which matches no id) instead of a new one.
     """
+    import pyarrow as pa
+
     for name in columns:
         i = table.schema.get_field_index(name)
         chunks = [_encode_array(chunk, interner, add) for chunk in table.column(i).chunks]
@@ -112,7 +154,9 @@ def encode_columns(table: pa.Table, interner, columns, *, add: bool = True) -> p
     return table
 
 
-def _encode_array(array: pa.Array, interner, add: bool) -> pa.Array:
+def _encode_array(array, interner, add: bool):
+    import pyarrow as pa
+
     if array.type != pa.string():  # e.g. large strings from DuckDB
         array = array.cast(pa.string())
     validity, offsets, data = array.buffers()
