@@ -889,7 +889,10 @@ static void schema_release(struct ArrowSchema *s) {
     s->release = NULL;
 }
 
-static void child_schema_release(struct ArrowSchema *s) { s->release = NULL; }
+static void child_schema_release(struct ArrowSchema *s) {
+    free(s->private_data); /* the name */
+    s->release = NULL;
+}
 
 static int stream_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *out) {
     stream_t *p = st->private_data;
@@ -898,13 +901,17 @@ static int stream_get_schema(struct ArrowArrayStream *st, struct ArrowSchema *ou
     if (!out->children) return ENOMEM;
     for (int i = 0; i < p->ncols; i++) {
         struct ArrowSchema *c = calloc(1, sizeof *c);
-        if (!c) {
+        char *name = strdup(p->names[i]); /* the schema may outlive the stream */
+        if (!c || !name) {
+            free(c);
+            free(name);
             out->n_children = i;
             schema_release(out);
             return ENOMEM;
         }
         c->format = arrow_format(p->kinds[i]);
-        c->name = p->names[i]; /* the stream's: DuckDB copies names while the stream lives */
+        c->name = name;
+        c->private_data = name;
         c->flags = ARROW_FLAG_NULLABLE;
         c->release = child_schema_release;
         out->children[i] = c;
