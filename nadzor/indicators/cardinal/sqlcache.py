@@ -41,7 +41,12 @@ def cache_dir() -> Path | None:
         if configured.strip().lower() in ("", "0", "off", "false", "no"):
             return None
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no home folder (some service accounts): no cache
+            return None
     return Path(base) / "nadzor"
 
 
