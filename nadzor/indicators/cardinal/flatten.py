@@ -10,9 +10,13 @@ Where DuckDB's ``read_json`` is laxer than Cardinal's serde_json, this path foll
 out of double range (``1e400``), ``NaN`` or a trailing comma is skipped with a warning, and a duplicate key keeps
 its last value.
 
+A block's tables stay as the extension's column buffers (``RawTable``) and reach DuckDB as Arrow C streams the
+extension builds (``arrow_stream``), so this path imports neither pyarrow nor numpy.
+
 Organisation ids are turned into integer codes on the reader's main thread, as the blocks are handed over
-(``encode_columns`` with an ``Interner``: codes in first-seen order, so they are the same on every run, and no
+(``encode_raw`` with an ``Interner``: codes in first-seen order, so they are the same on every run, and no
 lock), so that the queries join and group integers; ``Interner[code]`` gives the id back for the output.
+``encode_columns`` does the same on pyarrow tables (the party-identifier variant reads those from DuckDB).
 
 The extension is optional (built by ``pip install`` when a C compiler is available): ``available()`` says
 whether it was built, and the reader falls back to DuckDB's ``read_json`` otherwise.
