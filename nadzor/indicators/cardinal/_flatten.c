@@ -1052,7 +1052,7 @@ static PyObject *arrow_stream(PyObject *self, PyObject *args) {
     p->ncols = ncols;
     p->kinds = strdup(kinds);
     p->names = calloc((size_t)ncols, sizeof *p->names);
-    p->holder = malloc(sizeof *p->holder);
+    p->holder = calloc(1, sizeof *p->holder); /* batches NULL until set: the error path checks it */
     p->nbatches = PyList_GET_SIZE(batches);
     p->batches = calloc((size_t)(p->nbatches ? p->nbatches : 1), sizeof *p->batches);
     if (!p->kinds || !p->names || !p->holder || !p->batches) goto nomem;

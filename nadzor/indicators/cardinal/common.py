@@ -122,7 +122,7 @@ class Run:
         self.cache = cache if self.duckdb else None
         self._frames: list[dict] = []  # one per query being built: {"deps": [...], "params": {...}}
         self._made: dict[str, dict] = {}  # temporary tables created in this run: name -> schema
-        self._pid_tables: dict[str, list[int]] = {}
+        self._pid_tables: dict[str, list[int]] = {}  # elsewhere than DuckDB: name -> pids
         self._currency: list = []  # [main currency] once computed
 
     @staticmethod
@@ -229,7 +229,8 @@ class Run:
             values = ",".join(str(int(pid)) for pid in pids)
             self.backend.con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest([{values}]::BIGINT[]) AS pid")
-        self._pid_tables[name] = list(pids)
+        else:  # kept for pid_ref's in-memory table
+            self._pid_tables[name] = list(pids)
         return name
 
     def pid_ref(self, name: str):
