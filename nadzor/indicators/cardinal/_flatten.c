@@ -15,42 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../_native/columns.h"
 #include "../../_vendor/yyjson/yyjson.h"
-
-/* ---- growable buffers and columns ---------------------------------------------------------------------- */
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf_t;
-
-static int buf_reserve(buf_t *b, size_t extra) {
-    if (b->len + extra <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int buf_put(buf_t *b, const void *data, size_t n) {
-    if (buf_reserve(b, n)) return -1;
-    if (n) memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return 0;
-}
-
-enum { K_INT = 'i', K_FLOAT = 'f', K_STR = 's', K_BOOL = 'b' };
-
-typedef struct {
-    char kind;
-    buf_t data;    /* int64 / double / UTF-8 bytes / one byte per bool */
-    buf_t offsets; /* strings: int32 end offsets (the leading 0 is added when returned) */
-    buf_t valid;   /* one byte per row */
-    size_t nulls;
-} col_t;
 
 #define MAX_COLS 13
 
@@ -96,11 +62,7 @@ static void out_init(out_t *o) {
 
 static void out_free(out_t *o) {
     for (int i = 0; i < N_TABLES; i++)
-        for (int c = 0; c < o->t[i].ncols; c++) {
-            free(o->t[i].cols[c].data.p);
-            free(o->t[i].cols[c].offsets.p);
-            free(o->t[i].cols[c].valid.p);
-        }
+        for (int c = 0; c < o->t[i].ncols; c++) col_free(&o->t[i].cols[c]);
 }
 
 static void put_valid(out_t *o, col_t *c, int valid) {
@@ -405,42 +367,6 @@ static int is_blank(const char *p, const char *e) {
     return 1;
 }
 
-static PyObject *bitmap(const char *bytes, size_t n) {
-    PyObject *r = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((n + 7) / 8));
-    if (!r) return NULL;
-    unsigned char *bits = (unsigned char *)PyBytes_AS_STRING(r);
-    memset(bits, 0, (n + 7) / 8);
-    for (size_t i = 0; i < n; i++)
-        if (bytes[i]) bits[i >> 3] |= (unsigned char)(1u << (i & 7));
-    return r;
-}
-
-/* A column as a tuple of buffers, in Arrow's order: (validity bitmap or None, [offsets,] data). */
-static PyObject *column(col_t *c, size_t rows) {
-    PyObject *valid = c->nulls ? bitmap(c->valid.p, rows) : (Py_INCREF(Py_None), Py_None);
-    if (!valid) return NULL;
-    if (c->kind == K_STR) {
-        PyObject *offsets = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((rows + 1) * sizeof(int32_t)));
-        if (!offsets) {
-            Py_DECREF(valid);
-            return NULL;
-        }
-        char *dst = PyBytes_AS_STRING(offsets);
-        memset(dst, 0, sizeof(int32_t));
-        if (rows) memcpy(dst + sizeof(int32_t), c->offsets.p, rows * sizeof(int32_t));
-        return Py_BuildValue("(NNy#)", valid, offsets, c->data.p ? c->data.p : "", (Py_ssize_t)c->data.len);
-    }
-    if (c->kind == K_BOOL) {
-        PyObject *data = bitmap(c->data.p, rows);
-        if (!data) {
-            Py_DECREF(valid);
-            return NULL;
-        }
-        return Py_BuildValue("(NN)", valid, data);
-    }
-    return Py_BuildValue("(Ny#)", valid, c->data.p ? c->data.p : "", (Py_ssize_t)c->data.len);
-}
-
 static PyObject *flatten_block(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *names[] = {"data", "extended", "parties", "first_pid", NULL};
     Py_buffer data;
@@ -535,17 +461,9 @@ done:
 
 static PyObject *layout(PyObject *self, PyObject *args) {
     /* The number of tables and their column kinds, so that flatten.py can check it matches this build. */
-    PyObject *r = PyTuple_New(N_TABLES);
-    if (!r) return NULL;
-    for (int i = 0; i < N_TABLES; i++) {
-        PyObject *s = PyUnicode_FromString(LAYOUT[i]);
-        if (!s) {
-            Py_DECREF(r);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(r, i, s);
-    }
-    return r;
+    (void)self;
+    (void)args;
+    return layout_tuple(LAYOUT, N_TABLES);
 }
 
 /* ---- the interner: organisation ids as integer codes ------------------------------------------------------- */
