@@ -70,8 +70,8 @@ def _origin(el: str, fallback: str) -> tuple[str, str]:
 
 
 def _int(expr: str) -> str:
-    # numberOfTenderers must be a whole number; 1.5 or "x" become NULL (and are not counted)
-    return f"CASE WHEN {expr} = floor({expr}) THEN CAST({expr} AS BIGINT) END"
+    # numberOfTenderers must be a whole number; 1.5, "x" or 1e300 (beyond BIGINT) become NULL (and are not counted)
+    return f"CASE WHEN {expr} = floor({expr}) THEN TRY_CAST({expr} AS BIGINT) END"
 
 
 def flatten_structs(con, into: dict[str, str] | None = None) -> None:
