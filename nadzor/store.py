@@ -142,7 +142,10 @@ class Store:
             for table in ("releases", "quarantine", "warnings", "unfetched_releases"):
                 con.execute(f"DELETE FROM {table} WHERE source_id IN (SELECT source_id FROM _gone)")
             for table in ["processes", *MODEL_TABLES]:
-                con.execute(f"DELETE FROM {table} WHERE ocid IN (SELECT ocid FROM _gone_ocids)")
+                # by source too: the ingest's row writer (nadzor.normalize.stage.RowSink) commits model rows on its
+                # own, so a kill can leave rows whose releases were never committed
+                con.execute(f"DELETE FROM {table} WHERE ocid IN (SELECT ocid FROM _gone_ocids) "
+                            "OR source_id IN (SELECT source_id FROM _gone)")
             con.execute("DELETE FROM quarantine WHERE kind = 'value' AND ocid IN (SELECT ocid FROM _gone_ocids)")
             con.execute("""
                 INSERT INTO pending_processes SELECT DISTINCT ocid FROM releases

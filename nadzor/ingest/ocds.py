@@ -7,10 +7,13 @@ How it works, and why:
 2. The file is split into units of JSON text with a locator: the lines (``L12``) of a JSON-lines file, split and
    checked for UTF-8 in Arrow a chunk at a time, or the items (``/releases/3``) streamed from a JSON document with
    ijson, so memory does not grow with the file.
-3. Units are staged in DuckDB in batches and classified in SQL with one small parse each (valid JSON? an object?
-   ocid? compiled?). Plain releases and compiled releases never go back through Python; the rare rest (packages
-   inside lines, OCDS 1.0 to upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in
-   Python.
+3. Units are staged in batches. The lines of an uncompressed JSON-lines file go to the native stager first
+   (nadzor.normalize.stage, in C): one parse gives a line's release key and, for a compiled release, its rows in
+   every model table; its writer thread appends those rows while the next batch is staged. Every other unit, and
+   every line the stager declines (any shape it does not take exactly as the SQL path would, any value to
+   quarantine), is classified in SQL with one small parse each (valid JSON? an object? ocid? compiled?). Plain
+   releases and compiled releases never go back through Python; the rare rest (packages inside lines, OCDS 1.0 to
+   upgrade with ocdskit, versioned releases, invalid JSON to explain) is handled in Python.
 4. New releases are stored: a line of an uncompressed JSON-lines file by reference (byte offset and length in
    the archived file, read back through ``Store.release_texts``), anything the ingest re-serialised or upgraded
    with its text. A process that is one new compiled release is flattened at once from
@@ -41,6 +44,7 @@ import pyarrow.compute as pc
 from nadzor.exceptions import InputError
 from nadzor.ingest.api import IngestReport, SourceInfo, now
 from nadzor.normalize import compile as compiling
+from nadzor.normalize import stage
 from nadzor.normalize.flatten import STRUCTURE, flatten_structs
 from nadzor.store import MODEL_TABLES
 
@@ -461,6 +465,7 @@ class _Batcher:
         self.units: list[Unit] = []
         self.tables: list[pa.Table] = []
         self.rows = 0
+        self.sink = stage.RowSink(store.con, background=commit)
 
     def add_unit(self, unit: Unit) -> None:
         self.sources[unit.source.source_id] = unit.source
@@ -477,6 +482,10 @@ class _Batcher:
         if self.rows >= BATCH:
             self.flush()
 
+    def _take(self) -> pa.Table:
+        tables, self.tables, self.rows = self.tables, [], 0
+        return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
     def _pack(self) -> None:
         if self.units:
             self.tables.append(_units_table(self.units))
@@ -485,23 +494,44 @@ class _Batcher:
     def flush(self) -> None:
         self._pack()
         if self.tables:
-            table = pa.concat_tables(self.tables) if len(self.tables) > 1 else self.tables[0]
-            self.tables, self.rows = [], 0
-            _stage_batch(self.store, table, self.sources, self.report)
+            # the batch is handed over without a name here, so that _stage_batch can let go of its text early
+            _stage_batch(self.store, self._take(), self.sources, self.report, self.sink)
             if self.commit:
                 # DuckDB frees the batch's temporary tables only at commit: without this, memory grows with
                 # the file. The sources stay 'loading' until their last batch (see Store.discard_incomplete).
                 self.store.con.execute("COMMIT")
                 self.store.con.execute("BEGIN TRANSACTION")
+            # Only now may the writer append the batch's rows: it commits on its own, and a row whose source is not
+            # yet committed as 'loading' would outlive a kill (Store.discard_incomplete finds rows by their source).
+            self.sink.flush()
             if self.progress:
                 self.progress("read", self.report.releases, None)
 
+    def finish(self) -> None:
+        """Stage what is left and append every row the native stager still holds."""
+        self.flush()
+        self.sink.finish()
 
-def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report: IngestReport) -> None:
+    def close(self) -> None:
+        """After an error: stop appending rows (the ingest then removes what its unfinished files left)."""
+        self.sink.close()
+
+
+def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report: IngestReport,
+                 sink: stage.RowSink | None = None) -> None:
     """Classify a batch of units (from one or more files) in SQL, hand the odd ones to Python, store releases,
     and flatten the processes that are one new compiled release (the others wait in pending_processes)."""
     con = store.con
-    con.register("_units_arrow", units.append_column("seq", pa.array(range(units.num_rows), pa.int64())))
+    # Lines kept by reference are staged natively where they can be (nadzor.normalize.stage); the rest, and every
+    # line the native stager declines, take the SQL path below.
+    native = stage.stage_units(units) if stage.enabled() else None
+    staged = units.append_column("seq", pa.array(range(units.num_rows), pa.int64()))
+    n_units = units.num_rows
+    if native is not None and native.handled:
+        # the lines the native stager took are kept by reference: their text can go now (text_of reads it back)
+        staged = staged.filter(pa.array(native.declined, pa.uint8()).cast(pa.bool_()))
+        units = None
+    con.register("_units_arrow", staged)
     # One parse per unit: TRY() gives NULL for text that is not valid JSON (explained later in Python). ``kind``
     # is NULL for what SQL cannot decide: not an object, packages and records, OCDS 1.0, versioned releases.
     con.execute(f"""
@@ -533,10 +563,27 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
                    r.date AS date,
                    CASE WHEN json_type(r.tag) = 'ARRAY'
                         THEN list_transform(CAST(r.tag->'$[*]' AS VARCHAR[]), x -> trim(x, '"')) END AS tag,
-                   md5(text) AS content_hash
+                   md5(text) AS content_hash, data_offset, data_length
             FROM _c WHERE kind IS NOT NULL
         )
     """)
+    if native is not None and native.handled:
+        _native_rows(con, native, "keys", lambda view, sid: f"""
+            INSERT INTO _keys SELECT seq, '{sid.replace("'", "''")}', locator, kind, NULL, ocid, release_id, date,
+                {stage.list_sql('tag')}, content_hash, data_offset, data_length, release_key FROM {view}""")
+
+    def text_of(seq: int) -> str:
+        """The text of a unit of this batch (for the rare conflict to explain)."""
+        row = con.execute("SELECT text FROM _c WHERE seq = ?", [seq]).fetchone()
+        if row is not None:
+            return row[0]
+        if units is not None and seq < n_units:
+            return units.column("text")[seq].as_py()
+        source_id, offset, length = con.execute(
+            "SELECT source_id, data_offset, data_length FROM _keys WHERE seq = ?", [seq]).fetchone()
+        with open(sources[source_id].archived_path, "rb") as f:
+            f.seek(offset)
+            return f.read(length).decode("utf-8")
     # Same key: identical content is a duplicate; different content is quarantined (the first one stays).
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _judged AS
@@ -548,14 +595,15 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
         FROM _keys n LEFT JOIN releases r USING (release_key)
     """)
     conflicts = con.execute("""
-        SELECT j.source_id, j.locator, j.ocid, j.release_id, c.text, j.old_locator, j.old_source, j.first_locator,
+        SELECT j.source_id, j.locator, j.ocid, j.release_id, j.seq, j.old_locator, j.old_source, j.first_locator,
                j.first_source
-        FROM _judged j JOIN _c c USING (seq)
+        FROM _judged j
         WHERE (j.old_hash IS NOT NULL AND j.old_hash <> j.content_hash) OR (j.nth > 1 AND j.first_hash <> j.content_hash)
         ORDER BY j.seq
     """).fetchall()
-    for source_id, locator, ocid, release_id, text, old_locator, old_source, first_locator, first_source in conflicts:
-        if _same_content(store, text, ocid, release_id, old_locator, old_source):
+    for source_id, locator, ocid, release_id, seq, old_locator, old_source, first_locator, first_source in conflicts:
+        text = text_of(seq)
+        if _same_content(store, text, ocid, release_id, old_locator, old_source, text_of):
             report.duplicates += 1
             continue
         earlier_source = old_source if old_locator is not None else first_source
@@ -585,9 +633,9 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
         INSERT INTO releases (release_key, ocid, release_id, kind, date, tag, content_hash, data, upgraded_from,
                               source_id, locator, data_offset, data_length)
         SELECT j.release_key, j.ocid, j.release_id, j.kind, j.date, j.tag, j.content_hash,
-               CASE WHEN c.data_offset IS NULL THEN c.text END, j.upgraded_from, j.source_id, j.locator,
-               c.data_offset, c.data_length
-        FROM _judged j JOIN _c c USING (seq) WHERE j.old_hash IS NULL AND j.nth = 1
+               CASE WHEN j.data_offset IS NULL THEN c.text END, j.upgraded_from, j.source_id, j.locator,
+               j.data_offset, j.data_length
+        FROM _judged j LEFT JOIN _c c USING (seq) WHERE j.old_hash IS NULL AND j.nth = 1
     """).fetchone()[0]
     report.releases += inserted
     con.execute("""
@@ -601,7 +649,15 @@ def _stage_batch(store, units: pa.Table, sources: dict[str, SourceInfo], report:
                    CAST(NULL AS VARCHAR) AS compiled, d.release_key AS compiled_from, 1 AS release_count
             FROM _c c JOIN _direct d USING (seq)
         """)
-        _store_flat(store)
+        if sink is not None and native is not None and native.handled and not con.execute("""
+                SELECT count(*) FROM _keys k ANTI JOIN _c USING (seq)
+                WHERE k.kind = 'compiled' AND k.seq NOT IN (SELECT seq FROM _direct)""").fetchone()[0]:
+            # every compiled release the native stager took is a process of its own: its rows can wait in the
+            # sink to be appended a row group at a time
+            _store_flat(store)
+            sink.add(native)  # handed to the writer by _Batcher.flush once the batch (and its source) is committed
+        else:
+            _store_flat(store, native)
     for t in ("_c", "_keys", "_judged", "_direct", "_flat"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
@@ -759,7 +815,7 @@ def _expand_record(store, source, locator, rec, version, report) -> list[_Good]:
     return out
 
 
-def _same_content(store, text, ocid, release_id, old_locator, old_source) -> bool:
+def _same_content(store, text, ocid, release_id, old_locator, old_source, text_of) -> bool:
     """Decide a hash conflict by comparing parsed JSON: key order, spacing and 1 vs 1.0 do not make content
     differ."""
     old = None
@@ -768,8 +824,9 @@ def _same_content(store, text, ocid, release_id, old_locator, old_source) -> boo
                                            [ocid, release_id])
         old = texts[0] if texts else None
     if old is None:
-        old = store.scalar("SELECT c.text FROM _keys k JOIN _c c USING (seq) WHERE k.ocid = ? AND k.release_id = ? "
-                           "ORDER BY k.seq LIMIT 1", [ocid, release_id])
+        seq = store.scalar("SELECT seq FROM _keys WHERE ocid = ? AND release_id = ? ORDER BY seq LIMIT 1",
+                           [ocid, release_id])
+        old = None if seq is None else text_of(seq)
     return old is not None and orjson.loads(old) == orjson.loads(text)  # 1 == 1.0, key order ignored
 
 
@@ -782,7 +839,7 @@ def ingest_release_docs(store, source: SourceInfo, docs: Iterable[tuple[str, obj
     for locator, obj in docs:
         text = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
         batcher.add_unit(Unit(locator, text, "1.1", source))
-    batcher.flush()
+    batcher.finish()
     if rebuild:
         report.processes_updated += rebuild_processes(store, own_transactions=False)
     return report
@@ -900,32 +957,60 @@ def _rebuild_chunk(store) -> None:
 _FLAT_STRUCTURE = json.dumps(STRUCTURE)
 
 
-def _store_flat(store) -> None:
-    """Flatten ``_flat`` into temporary copies of the model tables, total and check values there (so the
-    checks only read this batch), then append them to the store."""
+def _store_flat(store, native=None) -> None:
+    """Flatten ``_flat`` into temporary copies of the model tables, total and check values there (so the checks
+    only read this batch), then append them to the store; append the rows the native stager made of the units in
+    ``_direct`` (their totals are made and their values checked in C) straight to the store."""
     con = store.con
-    # tables with values to check or total go through a batch copy; the others are appended directly
-    tables = {t for t, _c, _p in _AMOUNT_COLUMNS + _DATE_COLUMNS} | {"awards", "contracts"}
-    for t in tables:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{t} AS FROM {t} LIMIT 0")
-    flatten_structs(con, {t: f"_m_{t}" for t in tables})
-    _summarise_values(con)
-    _check_values(store)
-    for t in tables:
-        con.execute(f"INSERT INTO {t} FROM _m_{t}")
-    for t in (*(f"_m_{t}" for t in tables), "_awards", "_contracts", "_bids", "_bids2", "_awards2"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    if con.execute("SELECT count(*) FROM _flat").fetchone()[0]:
+        # tables with values to check or total go through a batch copy; the others are appended directly
+        tables = {t for t, _c, _p in _AMOUNT_COLUMNS + _DATE_COLUMNS} | {"awards", "contracts"}
+        for t in tables:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{t} AS FROM {t} LIMIT 0")
+        flatten_structs(con, {t: f"_m_{t}" for t in tables})
+        _summarise_values(con)
+        _check_values(store)
+        for t in tables:
+            con.execute(f"INSERT INTO {t} FROM _m_{t}")
+        for t in (*(f"_m_{t}" for t in tables), "_awards", "_contracts", "_bids", "_bids2", "_awards2"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    if native is not None and native.handled:
+        for name in stage.MODEL:
+            _native_rows(con, native, name, lambda view, sid: stage.insert_sql(
+                name, name, view, sid, where="WHERE seq IN (SELECT seq FROM _direct)"))
+
+
+def _native_rows(con, native, name: str, sql) -> None:
+    """Run ``sql(view, source_id)`` over the native stager's rows of table ``name``, one file at a time."""
+    from nadzor.indicators.cardinal.flatten import arrow_stream, release_pending
+
+    by_source: dict[str, list] = {}
+    for table, source in zip(native.tables[name], native.sources):
+        if table.num_rows:
+            by_source.setdefault(source, []).append(table)
+    for source, tables in by_source.items():
+        con.from_arrow(arrow_stream(tables)).create_view("_native_view", replace=True)
+        con.execute(sql("_native_view", source))
+    con.execute("DROP VIEW IF EXISTS _native_view")
+    release_pending()
 
 
 def _summarise_values(con) -> None:
-    """Award and contract totals per process, in the currency most of its values use."""
-    for kind, table, status_ok in (("award", "awards", "('active')"), ("contract", "contracts", "('active', 'terminated')")):
+    """Award and contract totals per process, in the currency most of its values use; a tie goes to the currency
+    met first in the array, and values are added in array order (so that the native stager, which does the same
+    in C, gives the same total to the last bit)."""
+    contract_index = r"TRY_CAST(regexp_extract(locator, '/(\d+)$', 1) AS BIGINT)"
+    for kind, table, status_ok, index in (("award", "awards", "('active')", "award_index"),
+                                          ("contract", "contracts", "('active', 'terminated')", contract_index)):
         con.execute(f"""
             UPDATE _m_processes p SET {kind}_value_amount = t.amount, {kind}_value_currency = t.currency
             FROM (
-                SELECT ocid, arg_max(currency, n) AS currency, arg_max(amount, n) AS amount FROM (
-                    SELECT ocid, value_currency AS currency, sum(value_amount) AS amount, count(*) AS n
-                    FROM _m_{table} WHERE value_amount IS NOT NULL AND (status IS NULL OR status IN {status_ok})
+                SELECT ocid, first(currency ORDER BY n DESC, first_index) AS currency,
+                       first(amount ORDER BY n DESC, first_index) AS amount FROM (
+                    SELECT ocid, value_currency AS currency, sum(value_amount ORDER BY i) AS amount, count(*) AS n,
+                           min(i) AS first_index
+                    FROM (SELECT *, {index} AS i FROM _m_{table})
+                    WHERE value_amount IS NOT NULL AND (status IS NULL OR status IN {status_ok})
                     GROUP BY ocid, value_currency)
                 GROUP BY ocid
             ) t WHERE p.ocid = t.ocid
@@ -1040,9 +1125,10 @@ def _finish(store, source: SourceInfo) -> None:
 # Small files are staged together: one transaction per group of files (at most GROUP_BYTES or BATCH units).
 GROUP_BYTES = 64 << 20
 CHECKPOINT_EVERY = "1GB"  # of write-ahead log while staging
-# DuckDB's memory while ingesting, unless NADZOR_MEMORY_LIMIT says otherwise. About 550 MiB of the ingest's peak
-# is outside DuckDB's pool (Python, Arrow batches, parsing): 400MB keeps the whole under 1 GiB (benchmarks/RESULTS.md).
-INGEST_MEMORY_LIMIT = "400MB"
+# DuckDB's memory while ingesting, unless NADZOR_MEMORY_LIMIT says otherwise. About 650 MiB of the ingest's peak
+# is outside DuckDB's pool (Python, Arrow batches, the native stager's rows waiting for the writer): 300MB keeps the
+# whole under 1 GiB at 1M releases (benchmarks/RESULTS.md).
+INGEST_MEMORY_LIMIT = "300MB"
 
 
 def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) -> IngestReport:
@@ -1055,6 +1141,8 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
     complete files; the next run skips what was completed and does the rest.
     """
     report = IngestReport()
+    if stage.enabled():
+        stage.fix_heap()
     files = list(iter_input_files(paths))
     store.discard_incomplete()
     quarantined_before = store.scalar("SELECT count(*) FROM quarantine")
@@ -1088,28 +1176,40 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
 def _ingest_group(store, files: list[str], i: int, report: IngestReport, progress, on_file) -> int:
     """Stage one big file, or small ones up to GROUP_BYTES together; return the index of the next file."""
     with store.transaction():
-        group_bytes, opened = 0, []
+        opened: list[SourceInfo] = []
         batcher = _Batcher(store, report, progress, commit=True)
-        while i < len(files) and group_bytes < GROUP_BYTES and batcher.rows < BATCH:
-            path = files[i]
-            i += 1
-            if on_file:
-                on_file(path)
-            data = sys.stdin.buffer.read() if path == "-" else None
-            source, units = _open_file(store, path, report, data)
-            if units is None:
-                continue
-            opened.append(source)
-            group_bytes += source.size
-            for unit in units:
-                if isinstance(unit, pa.Table):
-                    batcher.add_table(source, unit)
-                else:
-                    unit.source = source
-                    batcher.add_unit(unit)
-        batcher.flush()
+        try:
+            i = _read_group(store, files, i, report, on_file, batcher, opened)
+            batcher.finish()
+        except BaseException:
+            batcher.close()  # nothing may be appended once the ingest starts removing what the group left
+            raise
         for source in opened:
             _finish(store, source)
+    return i
+
+
+def _read_group(store, files: list[str], i: int, report: IngestReport, on_file, batcher: _Batcher,
+                opened: list[SourceInfo]) -> int:
+    """Read files into the batcher from ``files[i]`` until the group is full; return the index of the next."""
+    group_bytes = 0
+    while i < len(files) and group_bytes < GROUP_BYTES and batcher.rows < BATCH:
+        path = files[i]
+        i += 1
+        if on_file:
+            on_file(path)
+        data = sys.stdin.buffer.read() if path == "-" else None
+        source, units = _open_file(store, path, report, data)
+        if units is None:
+            continue
+        opened.append(source)
+        group_bytes += source.size
+        for unit in units:
+            if isinstance(unit, pa.Table):
+                batcher.add_table(source, unit)
+            else:
+                unit.source = source
+                batcher.add_unit(unit)
     return i
 
 
