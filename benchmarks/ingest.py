@@ -50,6 +50,10 @@ def run(n: int, workdir: Path) -> dict:
     def progress(phase, done, total):  # first call of the rebuild phase ends the staging phase
         marks.setdefault(phase, time.time())
 
+    from nadzor.normalize import stage
+
+    if stage.enabled():
+        stage.tune_heap()  # as `nadzor ingest` does before it opens the store
     cpu0 = time.process_time()
     t0 = time.time()
     with Store.open(db) as store:

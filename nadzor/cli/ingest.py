@@ -22,7 +22,10 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from nadzor.ingest.ocds import ingest_paths
+    from nadzor.normalize import stage
 
+    if stage.enabled():
+        stage.tune_heap()  # before the store's threads allocate: less memory kept by malloc (see tune_heap)
     store = ctx.obj.store()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console.real, disable=quiet or as_json, transient=True) as bar:

@@ -1142,7 +1142,7 @@ def ingest_paths(store, paths: Iterable[str], *, progress=None, on_file=None) ->
     """
     report = IngestReport()
     if stage.enabled():
-        stage.fix_heap()
+        stage.tune_heap()
     files = list(iter_input_files(paths))
     store.discard_incomplete()
     quarantined_before = store.scalar("SELECT count(*) FROM quarantine")

@@ -1078,23 +1078,30 @@ static PyObject *md5(PyObject *self, PyObject *args) {
     return PyUnicode_FromString(hex);
 }
 
-/* glibc raises its mmap threshold (up to 32 MiB) each time a mapped block is freed, after which the column
- * buffers, freed by the row writer's thread in another order than they were made, come from the heap and its
- * fragments stay with the process. A fixed threshold keeps them mapped, so each is returned when freed. */
-static PyObject *fix_mmap_threshold(PyObject *self, PyObject *arg) {
+/* Two changes to glibc's malloc for an ingesting process. Its mmap threshold rises (up to 32 MiB) each time a
+ * mapped block is freed, after which the column buffers, freed by the row writer's thread in another order than
+ * they were made, come from the heap and its fragments stay with the process: a fixed threshold keeps them mapped,
+ * so each is returned when freed. And each thread that meets a busy arena gets one of its own (up to 8 per core),
+ * each keeping its own free memory: a cap keeps that down. */
+static PyObject *tune_malloc(PyObject *self, PyObject *args) {
     (void)self;
-    long bytes = PyLong_AsLong(arg);
-    if (bytes == -1 && PyErr_Occurred()) return NULL;
+    long threshold, arenas;
+    if (!PyArg_ParseTuple(args, "ll", &threshold, &arenas)) return NULL;
 #ifdef __GLIBC__
-    return PyBool_FromLong(bytes > 0 && bytes <= INT32_MAX && mallopt(M_MMAP_THRESHOLD, (int)bytes) == 1);
+    int ok = threshold > 0 && threshold <= INT32_MAX && arenas > 0 && arenas <= 1024;
+    ok = ok && mallopt(M_MMAP_THRESHOLD, (int)threshold) == 1 && mallopt(M_ARENA_MAX, (int)arenas) == 1;
+    return PyBool_FromLong(ok);
 #else
+    (void)threshold;
+    (void)arenas;
     Py_RETURN_FALSE;
 #endif
 }
 
 static PyMethodDef METHODS[] = {
-    {"fix_mmap_threshold", fix_mmap_threshold, METH_O,
-     "fix_mmap_threshold(bytes) -> bool: allocations from ``bytes`` up are mapped (glibc; False elsewhere)."},
+    {"tune_malloc", tune_malloc, METH_VARARGS,
+     "tune_malloc(mmap_threshold, arena_max) -> bool: allocations from ``mmap_threshold`` bytes up are mapped, and "
+     "at most ``arena_max`` arenas are made (glibc; False elsewhere)."},
     {"stage_block", (PyCFunction)(void (*)(void))stage_block, METH_VARARGS | METH_KEYWORDS,
      "stage_block(text_offsets, text, locator_offsets, locator, data_offsets, start, stop, first_seq) -> "
      "(declined, tables)"},
@@ -1113,7 +1120,7 @@ PyMODINIT_FUNC PyInit__stage(void) {
         Py_DECREF(m);
         return NULL;
     }
-    PyObject *all = Py_BuildValue("[ssss]", "stage_block", "layout", "md5", "fix_mmap_threshold");
+    PyObject *all = Py_BuildValue("[ssss]", "stage_block", "layout", "md5", "tune_malloc");
     if (!all || PyModule_AddObject(m, "__all__", all) < 0) {
         Py_XDECREF(all);
         Py_DECREF(m);

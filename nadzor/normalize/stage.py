@@ -26,8 +26,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-__all__ = ["LAYOUT", "MODEL", "FLUSH_ROWS", "MMAP_THRESHOLD", "available", "enabled", "fix_heap", "Staged", "RowSink",
-           "stage_units", "insert_sql", "list_sql"]
+__all__ = ["LAYOUT", "MODEL", "FLUSH_ROWS", "MMAP_THRESHOLD", "ARENA_MAX", "available", "enabled", "tune_heap",
+           "Staged", "RowSink", "stage_units", "insert_sql", "list_sql"]
 
 try:
     from nadzor.normalize import _stage
@@ -187,19 +187,23 @@ def insert_sql(name: str, target: str, view: str, source_id: str, *, where: str 
 FLUSH_ROWS = 25_000
 
 
-# Allocations of this size and more are mapped from the system, never taken from the heap (see _stage.c).
+# malloc settings of an ingesting process (see tune_malloc in _stage.c): allocations of this size and more are
+# mapped from the system, never taken from the heap, and at most this many arenas are made.
 MMAP_THRESHOLD = 256 << 10
-_heap_fixed = False
+ARENA_MAX = 2
+_heap_tuned = False
 
 
-def fix_heap() -> None:
-    """Keep big allocations out of malloc's heap for the rest of the process (glibc; once, before the ingest
-    allocates its first buffers: set later it does not help). Measured: 40-70 MiB less peak RSS at 100k."""
-    global _heap_fixed
-    fix = getattr(_stage, "fix_mmap_threshold", None)
-    if not _heap_fixed and fix is not None:
-        fix(MMAP_THRESHOLD)
-    _heap_fixed = True
+def tune_heap() -> None:
+    """Tune malloc for the rest of the process (glibc; once). The earlier the better: ``nadzor ingest`` calls it
+    before it opens the store, ``ingest_paths`` in case nobody did. Measured at 100k generated releases (six
+    alternating runs each): the fixed mmap threshold took 40-70 MiB off the peak RSS; the arena cap, set before
+    the store opened, about 90 MiB more (set after, about 20 MiB). No change in speed."""
+    global _heap_tuned
+    tune = getattr(_stage, "tune_malloc", None)
+    if not _heap_tuned and tune is not None:
+        tune(MMAP_THRESHOLD, ARENA_MAX)
+    _heap_tuned = True
 
 
 class RowSink:

@@ -4,6 +4,7 @@ releases, and on lines built to hit each shape the C code must either take exact
 
 import copy
 import json
+import platform
 from pathlib import Path
 
 import orjson
@@ -298,3 +299,17 @@ def test_the_writer_appends_only_rows_whose_source_is_committed(corpus, tmp_path
         ingest_paths(store, [str(plain), str(corpus)])
         assert store.scalar("SELECT count(*) FROM processes") > 500
     assert len({source for _, source in seen}) == 1 and not unseen
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="tune_malloc only changes glibc's malloc")
+def test_malloc_is_tuned_once_on_glibc(monkeypatch):
+    from nadzor.normalize import _stage
+
+    assert _stage.tune_malloc(stage.MMAP_THRESHOLD, stage.ARENA_MAX) is True
+    assert _stage.tune_malloc(0, 2) is False and _stage.tune_malloc(stage.MMAP_THRESHOLD, 0) is False
+    calls = []
+    monkeypatch.setattr(stage, "_heap_tuned", False)
+    monkeypatch.setattr(_stage, "tune_malloc", lambda *a: calls.append(a) or True)
+    stage.tune_heap()
+    stage.tune_heap()
+    assert calls == [(stage.MMAP_THRESHOLD, stage.ARENA_MAX)]
