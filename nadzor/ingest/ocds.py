@@ -982,17 +982,7 @@ def _store_flat(store, native=None) -> None:
 
 def _native_rows(con, native, name: str, sql) -> None:
     """Run ``sql(view, source_id)`` over the native stager's rows of table ``name``, one file at a time."""
-    from nadzor.indicators.cardinal.flatten import arrow_stream, release_pending
-
-    by_source: dict[str, list] = {}
-    for table, source in zip(native.tables[name], native.sources):
-        if table.num_rows:
-            by_source.setdefault(source, []).append(table)
-    for source, tables in by_source.items():
-        con.from_arrow(arrow_stream(tables)).create_view("_native_view", replace=True)
-        con.execute(sql("_native_view", source))
-    con.execute("DROP VIEW IF EXISTS _native_view")
-    release_pending()
+    stage.insert_per_source(con, zip(native.tables[name], native.sources), sql)
 
 
 def _summarise_values(con) -> None:

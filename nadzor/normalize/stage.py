@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 __all__ = ["LAYOUT", "MODEL", "FLUSH_ROWS", "MMAP_THRESHOLD", "ARENA_MAX", "available", "enabled", "tune_heap",
-           "Staged", "RowSink", "stage_units", "insert_sql", "list_sql"]
+           "Staged", "RowSink", "stage_units", "insert_sql", "insert_per_source", "list_sql"]
 
 try:
     from nadzor.normalize import _stage
@@ -302,16 +302,24 @@ class RowSink:
 
     @staticmethod
     def _append(con, name: str, tables: list) -> None:
-        from nadzor.indicators.cardinal.flatten import arrow_stream, release_pending
-
         import threading
 
-        view = f"_native_sink_{threading.get_ident()}"  # views are seen by every cursor of the store
-        by_source: dict[str, list] = {}
-        for table, source in tables:
+        # views are seen by every cursor of the store: a name of the writer's own
+        insert_per_source(con, tables, lambda view, sid: insert_sql(name, name, view, sid),
+                          view=f"_native_sink_{threading.get_ident()}")
+
+
+def insert_per_source(con, tables, sql, *, view: str = "_native_view") -> None:
+    """Run ``sql(view, source_id)`` over the native stager's rows in ``tables`` ((RawTable, source id) pairs), one
+    source file at a time, ``view`` reading the file's tables as one Arrow stream without copying them."""
+    from nadzor.indicators.cardinal.flatten import arrow_stream, release_pending
+
+    by_source: dict[str, list] = {}
+    for table, source in tables:
+        if table.num_rows:
             by_source.setdefault(source, []).append(table)
-        for source, group in by_source.items():
-            con.from_arrow(arrow_stream(group)).create_view(view, replace=True)
-            con.execute(insert_sql(name, name, view, source))
-        con.execute(f"DROP VIEW IF EXISTS {view}")
-        release_pending()
+    for source, group in by_source.items():
+        con.from_arrow(arrow_stream(group)).create_view(view, replace=True)
+        con.execute(sql(view, source))
+    con.execute(f"DROP VIEW IF EXISTS {view}")
+    release_pending()
