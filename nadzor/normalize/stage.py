@@ -22,7 +22,9 @@ The extension is optional: ``available()`` says whether it was built; without it
 
 from __future__ import annotations
 
+import functools
 import os
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -77,11 +79,15 @@ LAYOUT = {
                          "locator:s"),
 }
 MODEL = [name for name in LAYOUT if name != "keys"]
+# Per table: its column names, and the kinds of the Arrow columns _stage.c makes ("l" travels as a string).
+_NAMES = {name: tuple(c for c, _ in cols) for name, cols in LAYOUT.items()}
+_KINDS = {name: "".join("s" if k == "l" else k for _, k in cols) for name, cols in LAYOUT.items()}
 
 # Lines per call of the extension: two threads take turns, and a declined line costs one parse too many.
 _CHUNK = 2_500
 
 
+@functools.cache
 def available() -> bool:
     """Return True if the native stager was built and matches this module's table layout."""
     if _stage is None or getattr(_stage, "API", 0) < 1:
@@ -90,8 +96,7 @@ def available() -> bool:
 
     if not flatten.available():  # its arrow_stream hands the rows to DuckDB
         return False
-    kinds = tuple("".join("s" if k == "l" else k for _, k in cols) for cols in LAYOUT.values())
-    return _stage.layout() == kinds
+    return _stage.layout() == tuple(_KINDS.values())
 
 
 def enabled() -> bool:
@@ -147,10 +152,9 @@ def stage_units(units, *, threads: int = 2) -> Staged:
         for (first, start, stop, _bufs, source), (mask, raw) in zip(jobs, results):
             declined[first + start:first + stop] = mask
             sources.append(source)
-            for (name, layout), cols in zip(LAYOUT.items(), raw):
+            for name, cols in zip(LAYOUT, raw):
                 rows = len(cols[0][1]) // 8  # seq: int64 values
-                kinds = "".join("s" if k == "l" else k for _, k in layout)
-                tables[name].append(RawTable(tuple(c for c, _ in layout), kinds, rows, cols))
+                tables[name].append(RawTable(_NAMES[name], _KINDS[name], rows, cols))
     return Staged(declined, tables, sources)
 
 
@@ -222,7 +226,7 @@ class RowSink:
         self.pending: dict[str, list] = {name: [] for name in MODEL}
         self.rows: dict[str, int] = dict.fromkeys(MODEL, 0)
         self._queue = None
-        self._threads: list = []
+        self._thread = None
         self._error: BaseException | None = None
         self._background = background
 
@@ -256,20 +260,19 @@ class RowSink:
     def close(self) -> None:
         """Drop what is held and stop the writer (after its current append)."""
         self.pending = {name: [] for name in MODEL}
-        if self._threads:
-            while True:  # empty the queue, then tell the writers to stop
+        if self._thread is not None:
+            while True:  # empty the queue, then tell the writer to stop
                 try:
                     self._queue.get_nowait()
-                except Exception:
+                except queue.Empty:
                     break
             self._stop()
 
     def _stop(self) -> None:
-        for _ in self._threads:
+        if self._thread is not None:
             self._queue.put(None)
-        for thread in self._threads:
-            thread.join()
-        self._threads = []
+            self._thread.join()
+            self._thread = None
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -277,17 +280,16 @@ class RowSink:
             raise error
 
     def _start(self) -> None:
-        if self._threads:
+        if self._thread is not None:
             return
-        import queue
         import threading
 
         # One writer: with two (each on a cursor of its own) an ingest hung inside DuckDB, one writer creating its
         # view while the other inserted.
         self._queue = queue.Queue(maxsize=1)
-        thread = threading.Thread(target=self._run, args=(self.con.cursor(),), name="nadzor-row-writer", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        self._thread = threading.Thread(target=self._run, args=(self.con.cursor(),), name="nadzor-row-writer",
+                                        daemon=True)
+        self._thread.start()
 
     def _run(self, cursor) -> None:
         try:
