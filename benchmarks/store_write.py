@@ -43,7 +43,9 @@ def main(argv: list[str]) -> None:
     for p in (target, Path(f"{target}.wal")):
         if p.exists():
             p.unlink()
-    con = duckdb.connect(str(target))
+    from nadzor.store import STORAGE_VERSION
+
+    con = duckdb.connect(str(target), config={"storage_compatibility_version": STORAGE_VERSION})  # as Store.open
     if "--uncompressed" in argv:
         con.execute("PRAGMA force_compression = 'uncompressed'")
     for t in TABLES:

@@ -41,3 +41,23 @@ def test_transaction_rolls_back_on_error(tmp_path):
                 store.con.execute("INSERT INTO meta VALUES ('x', 'y')")
                 raise RuntimeError("boom")
         assert store.scalar("SELECT count(*) FROM meta WHERE key = 'x'") == 0
+
+
+def test_a_new_store_is_written_in_the_chosen_storage_format_and_an_old_one_keeps_its_own(tmp_path):
+    import duckdb
+
+    from nadzor.store import STORAGE_VERSION
+
+    def version(store):
+        (tags,) = store.con.execute(
+            "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        return tags["storage_version"]
+
+    with Store.open(tmp_path / "new.duckdb") as store:
+        assert version(store) == STORAGE_VERSION + "+"
+    with Store.open(tmp_path / "new.duckdb") as store:  # opened again: unchanged
+        assert version(store) == STORAGE_VERSION + "+"
+    duckdb.connect(str(tmp_path / "old.duckdb")).close()  # DuckDB's default format
+    with Store.open(tmp_path / "old.duckdb") as store:
+        assert version(store) != STORAGE_VERSION + "+"
+        assert store.scalar("SELECT count(*) FROM releases") == 0  # migrated and usable
