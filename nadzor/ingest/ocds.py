@@ -262,13 +262,36 @@ def _iter_line_tables(path: Path, source: SourceInfo, report: IngestReport, stor
                 data, rest = rest, b""
                 if not data:
                     break
-            lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
-            table = _lines_table(lines, first_line, source, report, store, None if gzipped else data_start)
-            first_line += len(lines)
+            table, count = _chunk_table(data, first_line, source, report, store, None if gzipped else data_start)
+            first_line += count
             if table is not None and table.num_rows:
                 yield table
             if not chunk:
                 break
+
+
+def _chunk_table(data: bytes, first_line: int, source: SourceInfo, report: IngestReport, store,
+                 data_start: int | None) -> tuple[pa.Table | None, int]:
+    """The units table of a chunk of whole lines, and how many lines (blank ones too) the chunk holds."""
+    split = stage.split_lines(data, first_line)
+    if split is None:  # not UTF-8 (or no extension): in Arrow, and line by line if need be
+        lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+        return _lines_table(lines, first_line, source, report, store, data_start), len(lines)
+    count, n, text_offsets, text, locator_offsets, locator, starts = split
+    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(text_offsets), pa.py_buffer(text))
+    if data_start is None:
+        offsets = lengths = pa.nulls(n, pa.int64())
+    else:
+        offsets = pc.add(pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(starts)]), data_start)
+        lengths = pc.binary_length(text).cast(pa.int64())
+    return pa.table([
+        pa.array([source.source_id] * n, pa.string()) if n else pa.array([], pa.string()),
+        pa.StringArray.from_buffers(n, pa.py_buffer(locator_offsets), pa.py_buffer(locator)),
+        text,
+        pa.nulls(n, pa.string()),
+        offsets,
+        lengths,
+    ], schema=_UNIT_SCHEMA), count
 
 
 def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store,

@@ -1062,6 +1062,124 @@ done:
     return result;
 }
 
+/* ---- Splitting a chunk of a JSON-lines file into its lines ---------------------------------------------------- */
+
+/* Length of the valid UTF-8 prefix of s (Arrow's rules: no overlong forms, no surrogates, nothing past U+10FFFF);
+ * n when all of it is valid. */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return i;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return i;
+            if (c == 0xE0 && s[i + 1] < 0xA0) return i;  /* overlong */
+            if (c == 0xED && s[i + 1] > 0x9F) return i;  /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return i;
+            if (c == 0xF0 && s[i + 1] < 0x90) return i;  /* overlong */
+            if (c == 0xF4 && s[i + 1] > 0x8F) return i;  /* past U+10FFFF */
+            i += 4;
+        } else {
+            return i;
+        }
+    }
+    return n;
+}
+
+static int is_blank_byte(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* split_lines(data, first_line) -> None when a byte of data is not UTF-8 (the caller then goes line by line), else
+ * (lines, n, text_offsets, text, locator_offsets, locator, starts): ``lines`` counts every line of data (split at
+ * "\n"), blank ones included; the other items describe the n non-blank ones (a line of only " \t\r\v\f" is blank):
+ * their text with trailing "\r" removed (int64 offsets + bytes, an Arrow large_string), their locator "L<number>"
+ * (int32 offsets + bytes, an Arrow string) and the offset in data where each starts (int64). */
+static PyObject *split_lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer b;
+    long long first_line;
+    if (!PyArg_ParseTuple(args, "y*L", &b, &first_line)) return NULL;
+    const unsigned char *data = b.buf;
+    size_t len = (size_t)b.len;
+    size_t cap_lines = 1;
+    for (const unsigned char *p = data; (p = memchr(p, '\n', len - (size_t)(p - data))) != NULL; p++) cap_lines++;
+    PyObject *toff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((cap_lines + 1) * sizeof(int64_t)));
+    PyObject *text = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(len ? len : 1));
+    PyObject *loff = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((cap_lines + 1) * sizeof(int32_t)));
+    PyObject *loc = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cap_lines * 22));
+    PyObject *starts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cap_lines * sizeof(int64_t)));
+    PyObject *result = NULL;
+    if (!toff || !text || !loff || !loc || !starts) goto done;
+    int64_t *to = (int64_t *)PyBytes_AS_STRING(toff);
+    char *tx = PyBytes_AS_STRING(text);
+    int32_t *lo = (int32_t *)PyBytes_AS_STRING(loff);
+    char *lc = PyBytes_AS_STRING(loc);
+    int64_t *st = (int64_t *)PyBytes_AS_STRING(starts);
+    int valid;
+    size_t lines = 0, n = 0, tlen = 0, llen = 0;
+    Py_BEGIN_ALLOW_THREADS
+    valid = utf8_valid_prefix(data, len) == len;
+    if (valid) {
+        to[0] = 0;
+        lo[0] = 0;
+        size_t pos = 0;
+        for (;;) {
+            const unsigned char *nl = memchr(data + pos, '\n', len - pos);
+            size_t end = nl ? (size_t)(nl - data) : len;
+            size_t i = pos;
+            while (i < end && is_blank_byte(data[i])) i++;
+            if (i < end) {  /* not blank */
+                size_t stop = end;
+                while (stop > pos && data[stop - 1] == '\r') stop--;
+                memcpy(tx + tlen, data + pos, stop - pos);
+                tlen += stop - pos;
+                to[n + 1] = (int64_t)tlen;
+                llen += (size_t)snprintf(lc + llen, 22, "L%lld", (long long)(first_line + (long long)lines));
+                lo[n + 1] = (int32_t)llen;
+                st[n] = (int64_t)pos;
+                n++;
+            }
+            lines++;
+            if (!nl) break;
+            pos = end + 1;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (!valid) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (_PyBytes_Resize(&toff, (Py_ssize_t)((n + 1) * sizeof(int64_t))) < 0 ||
+        _PyBytes_Resize(&text, (Py_ssize_t)(tlen ? tlen : 1)) < 0 ||
+        _PyBytes_Resize(&loff, (Py_ssize_t)((n + 1) * sizeof(int32_t))) < 0 ||
+        _PyBytes_Resize(&loc, (Py_ssize_t)(llen ? llen : 1)) < 0 ||
+        _PyBytes_Resize(&starts, (Py_ssize_t)(n ? n * sizeof(int64_t) : 1)) < 0)
+        goto done;
+    result = Py_BuildValue("nnOOOOO", (Py_ssize_t)lines, (Py_ssize_t)n, toff, text, loff, loc, starts);
+done:
+    Py_XDECREF(toff);
+    Py_XDECREF(text);
+    Py_XDECREF(loff);
+    Py_XDECREF(loc);
+    Py_XDECREF(starts);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyObject *layout(PyObject *self, PyObject *args) {
     (void)self;
     (void)args;
@@ -1105,6 +1223,9 @@ static PyMethodDef METHODS[] = {
     {"stage_block", (PyCFunction)(void (*)(void))stage_block, METH_VARARGS | METH_KEYWORDS,
      "stage_block(text_offsets, text, locator_offsets, locator, data_offsets, start, stop, first_seq) -> "
      "(declined, tables)"},
+    {"split_lines", split_lines, METH_VARARGS,
+     "split_lines(data, first_line) -> None if data is not UTF-8, else (lines, n, text_offsets, text, "
+     "locator_offsets, locator, starts) of its n non-blank lines"},
     {"layout", layout, METH_NOARGS, "The column kinds of each table, in order."},
     {"md5", md5, METH_VARARGS, "md5(bytes) -> lowercase hex (the stager's own MD5, for its tests)."},
     {NULL, NULL, 0, NULL},
@@ -1120,7 +1241,7 @@ PyMODINIT_FUNC PyInit__stage(void) {
         Py_DECREF(m);
         return NULL;
     }
-    PyObject *all = Py_BuildValue("[ssss]", "stage_block", "layout", "md5", "tune_malloc");
+    PyObject *all = Py_BuildValue("[sssss]", "stage_block", "split_lines", "layout", "md5", "tune_malloc");
     if (!all || PyModule_AddObject(m, "__all__", all) < 0) {
         Py_XDECREF(all);
         Py_DECREF(m);

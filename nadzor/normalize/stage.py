@@ -118,6 +118,16 @@ class Staged:
         return len(self.declined) - sum(self.declined)
 
 
+def split_lines(data: bytes, first_line: int):
+    """Split a chunk of a JSON-lines file in C (see ``split_lines`` in _stage.c): ``(lines, n, text_offsets, text,
+    locator_offsets, locator, starts)`` of its n non-blank lines, or None when the chunk is not UTF-8 or the
+    extension is not there (or ``NADZOR_NATIVE_STAGE=0``): the caller then splits it in Arrow."""
+    split = getattr(_stage, "split_lines", None)
+    if split is None or os.environ.get("NADZOR_NATIVE_STAGE", "1") == "0":
+        return None
+    return split(data, first_line)
+
+
 def stage_units(units, *, threads: int = 2) -> Staged:
     """Stage the rows of a pyarrow table of units (``source_id``, ``locator``, ``text``, ``hint``, ``data_offset``,
     ``data_length``; a unit's ``seq`` is its row number) that can take this path: those with no version hint and

@@ -313,3 +313,43 @@ def test_malloc_is_tuned_once_on_glibc(monkeypatch):
     stage.tune_heap()
     stage.tune_heap()
     assert calls == [(stage.MMAP_THRESHOLD, stage.ARENA_MAX)]
+
+
+def _random_chunk(rng) -> bytes:
+    """Lines of JSON-ish text, blank lines of every blank byte, stray \\r, multi-byte and (sometimes) broken UTF-8."""
+    pieces = [b"", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b'{"a": 1}', "{\"n\": \"Ni\u0161\"}".encode(), "\u20ac".encode(),
+              "\U0001f4f7".encode(), b"\xe2\x82", b"\xff", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"x"]
+    weights = [4, 3, 2, 3, 1, 1, 8, 3, 2, 2] + [0.3] * 5 + [3]
+    lines = [b"".join(rng.choices(pieces, weights, k=rng.randint(0, 6))) for _ in range(rng.randint(0, 12))]
+    return b"\n".join(lines)
+
+
+def test_lines_are_split_in_c_as_arrow_splits_them(tmp_path):
+    """The C splitter gives the units table (text, locators, offsets and lengths) Arrow's path gives, blank lines
+    and trailing \\r removed the same way, and hands back (None) every chunk Arrow finds not to be UTF-8."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from nadzor.ingest import ocds
+    from nadzor.ingest.api import IngestReport, SourceInfo
+
+    rng = random.Random(7)
+    source = SourceInfo(source_id="s" * 64, original_path="x.jsonl", archived_path=tmp_path / "x", size=0,
+                        adapter="ocds")
+    with Store.open(":memory:") as store:
+        for case in range(3000):
+            data = _random_chunk(rng)
+            first = rng.randint(1, 10**9)
+            lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+            try:
+                lines.cast(pa.large_string())
+            except pa.ArrowInvalid:
+                assert stage.split_lines(data, first) is None, data
+                continue
+            for start in (None, 1234):
+                expected = ocds._lines_table(lines, first, source, IngestReport(), store, start)
+                table, count = ocds._chunk_table(data, first, source, IngestReport(), store, start)
+                assert count == len(lines)
+                assert table.equals(expected), (case, data)
