@@ -62,6 +62,7 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._ibis = None
+        self._copies: dict[str, _BackgroundCopy] = {}  # sha256 -> archive copy being made (archive_file)
 
     # -- opening -----------------------------------------------------------------------------------------------
     @classmethod
@@ -96,7 +97,8 @@ class Store:
             self.con.execute(f"SET temp_directory = '{self.path.with_name(self.path.name + '.tmp')}'")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and drop any archive copy nobody finished)."""
+        self.abandon_archives()
         self.con.close()
 
     def __enter__(self) -> Store:
@@ -196,7 +198,7 @@ class Store:
     def release_texts(self, rows) -> list[str | None]:
         """Return the text of each release from rows selected with :meth:`release_ref_sql` (see
         :func:`read_release_texts`)."""
-        return read_release_texts(self.archive_dir, rows)
+        return read_release_texts(self.archive_dir, rows, {sha: c.src for sha, c in self._copies.items()})
 
     def select_release_texts(self, where: str = "TRUE", params: list | None = None) -> list[str | None]:
         """Return the texts of the releases (table alias ``r``) matching a SQL condition, in release_key order."""
@@ -249,11 +251,17 @@ class Store:
         """Return where a file with this sha256 is (or would be) archived."""
         return self.archive_dir / sha256[:2] / sha256
 
-    def archive_file(self, src: Path) -> tuple[str, Path, int]:
+    def archive_file(self, src: Path, *, background: bool = False) -> tuple[str, Path, int]:
         """Copy ``src`` into the archive under its sha256; return (sha256, archived path, size).
 
         The copy is written to a temporary name and renamed, so a kill never leaves a partial archive entry.
+
+        With ``background``, the file is only hashed here and a thread copies it while the caller reads it: read it
+        from :meth:`reading_path` (``src`` until the copy is done), and call :meth:`finish_archive` before the
+        store may rely on the archived file (:meth:`abandon_archives` after an error).
         """
+        if background:
+            return self._archive_in_background(Path(src))
         h = hashlib.sha256()
         size = 0
         self.archive_dir.mkdir(parents=True, exist_ok=True)
@@ -277,6 +285,38 @@ class Store:
                 os.unlink(tmp)
             raise
 
+    def _archive_in_background(self, src: Path) -> tuple[str, Path, int]:
+        before = os.stat(src)
+        h = hashlib.sha256()
+        size = 0
+        with open(src, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+        digest = h.hexdigest()
+        dest = self.archive_path(digest)
+        if not dest.exists() and digest not in self._copies:
+            self.archive_dir.mkdir(parents=True, exist_ok=True)
+            self._copies[digest] = _BackgroundCopy(src, dest, before)
+        return digest, dest, size
+
+    def reading_path(self, sha256: str) -> Path:
+        """Where to read an archived file now: its original while a background copy is still being made."""
+        copy = self._copies.get(sha256)
+        return copy.src if copy is not None else self.archive_path(sha256)
+
+    def finish_archive(self, sha256: str) -> None:
+        """Wait for the background copy of a file (if any) and put it in the archive. Raises StoreError if the
+        copy failed or the original changed after it was hashed (its rows would not match the archived file)."""
+        copy = self._copies.pop(sha256, None)
+        if copy is not None:
+            copy.finish()
+
+    def abandon_archives(self) -> None:
+        """Stop waiting for background copies (after an error): each is finished and its temporary file removed."""
+        while self._copies:
+            self._copies.popitem()[1].abandon()
+
     def archive_bytes(self, data: bytes) -> tuple[str, Path, int]:
         """Archive bytes (e.g. read from stdin) under their sha256."""
         digest = hashlib.sha256(data).hexdigest()
@@ -294,13 +334,55 @@ class Store:
         shutil.rmtree(self.archive_dir, ignore_errors=True)
 
 
-def read_release_texts(archive_dir: Path, rows) -> list[str | None]:
+class _BackgroundCopy:
+    """A file copied into the archive by a thread (the kernel's copy: ``shutil.copyfile``), to a temporary name."""
+
+    def __init__(self, src: Path, dest: Path, before: os.stat_result):
+        import threading
+
+        self.src, self.dest, self.before = src, dest, before
+        fd, tmp = tempfile.mkstemp(dir=dest.parent.parent, prefix=".incoming-")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="nadzor-archive-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            shutil.copyfile(self.src, self.tmp)
+        except BaseException as exc:  # raised by finish()
+            self.error = exc
+
+    def finish(self) -> None:
+        self.thread.join()
+        try:
+            if self.error is not None:
+                raise StoreError(f"{self.src}: could not be copied into the archive: {self.error}") from self.error
+            now = os.stat(self.src)
+            if ((now.st_size, now.st_mtime_ns, now.st_ino) !=
+                    (self.before.st_size, self.before.st_mtime_ns, self.before.st_ino)
+                    or self.tmp.stat().st_size != self.before.st_size):
+                raise StoreError(f"{self.src}: the file changed while it was being ingested; ingest it again")
+            self.dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp, self.dest)
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()
+
+    def abandon(self) -> None:
+        self.thread.join()
+        if self.tmp.exists():
+            self.tmp.unlink()
+
+
+def read_release_texts(archive_dir: Path, rows, originals: dict[str, Path] | None = None) -> list[str | None]:
     """Return the text of each release, given rows of (text, source_id, data_offset, data_length).
 
     A row with text keeps it; a row with an offset is read from its archived file (``archive_dir``/ab/<sha256>),
     each file opened once and read in offset order, so a batch of many releases is one forward pass per file.
     Every reader of release texts goes through here. A missing or truncated archived file raises StoreError
-    naming the file and its sha256.
+    naming the file and its sha256. ``originals`` gives the file to read instead while an archive copy is made.
     """
     out: list[str | None] = []
     wanted: dict[str, list[tuple[int, int, int]]] = {}
@@ -309,7 +391,7 @@ def read_release_texts(archive_dir: Path, rows) -> list[str | None]:
         if text is None and offset is not None:
             wanted.setdefault(source_id, []).append((offset, length, i))
     for source_id, refs in wanted.items():
-        path = archive_dir / source_id[:2] / source_id
+        path = (originals or {}).get(source_id) or archive_dir / source_id[:2] / source_id
         try:
             f = open(path, "rb")
         except OSError as exc:
