@@ -3,9 +3,11 @@ and JSON lines of any of these, gzip-compressed or not, from files, folders or s
 
 How it works, and why:
 1. The file is archived by sha256 first (nadzor.store); everything after reads the archived copy, so every row's
-   locator points into bytes we keep. A file already ingested completely is skipped: re-running is safe.
+   locator points into bytes we keep. A file of ``ARCHIVE_IN_BACKGROUND`` bytes or more is hashed, then copied by
+   a thread while it is read from the original; it is marked complete only once the copy is in place and the
+   original has not changed since it was hashed. A file already ingested completely is skipped: re-running is safe.
 2. The file is split into units of JSON text with a locator: the lines (``L12``) of a JSON-lines file, split and
-   checked for UTF-8 in Arrow a chunk at a time, or the items (``/releases/3``) streamed from a JSON document with
+   checked for UTF-8 a chunk at a time (in C, or in Arrow without the extension), or the items (``/releases/3``) streamed from a JSON document with
    ijson, so memory does not grow with the file.
 3. Units are staged in batches. The lines of an uncompressed JSON-lines file go to the native stager first
    (nadzor.normalize.stage, in C): one parse gives a line's release key and, for a compiled release, its rows in
