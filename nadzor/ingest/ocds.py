@@ -7,8 +7,8 @@ How it works, and why:
    a thread while it is read from the original; it is marked complete only once the copy is in place and the
    original has not changed since it was hashed. A file already ingested completely is skipped: re-running is safe.
 2. The file is split into units of JSON text with a locator: the lines (``L12``) of a JSON-lines file, split and
-   checked for UTF-8 a chunk at a time (in C, or in Arrow without the extension), or the items (``/releases/3``) streamed from a JSON document with
-   ijson, so memory does not grow with the file.
+   checked for UTF-8 a chunk at a time (in C, or in Arrow without the extension), or the items (``/releases/3``)
+   streamed from a JSON document with ijson, so memory does not grow with the file.
 3. Units are staged in batches. The lines of an uncompressed JSON-lines file go to the native stager first
    (nadzor.normalize.stage, in C): one parse gives a line's release key and, for a compiled release, its rows in
    every model table; its writer thread appends those rows while the next batch is staged. Every other unit, and
@@ -1106,6 +1106,7 @@ def _open_file(store, path: str, report: IngestReport, data: bytes | None = None
     big = data is None and os.path.getsize(path) >= ARCHIVE_IN_BACKGROUND
     source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data, background=big)
     if source.already_complete:
+        store.finish_archive(source.source_id)  # its archived copy had gone: it is back
         report.sources_skipped += 1
         return source, None
     report.sources += 1

@@ -84,3 +84,15 @@ def test_an_error_while_staging_leaves_no_partial_copy(tmp_path, copied_in_backg
             ingest_paths(store, [str(data)])
         assert _leftovers(store) == [] and not [p for p in store.archive_dir.rglob("*") if p.is_file()]
         assert store.scalar("SELECT count(*) FROM sources") == 0
+
+
+def test_a_complete_file_whose_archived_copy_went_missing_gets_it_back(tmp_path, copied_in_background):
+    data = _lines(tmp_path / "big.jsonl", 30)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        ingest_paths(store, [str(data)])
+        (digest,) = store.con.execute("SELECT source_id FROM sources").fetchone()
+        store.archive_path(digest).unlink()
+        before = counts(store)
+        report = ingest_paths(store, [str(data)])
+        assert report.sources_skipped == 1 and counts(store) == before
+        assert store.archive_path(digest).read_bytes() == data.read_bytes() and _leftovers(store) == []

@@ -317,8 +317,10 @@ def test_malloc_is_tuned_once_on_glibc(monkeypatch):
 
 def _random_chunk(rng) -> bytes:
     """Lines of JSON-ish text, blank lines of every blank byte, stray \\r, multi-byte and (sometimes) broken UTF-8."""
-    pieces = [b"", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b'{"a": 1}', "{\"n\": \"Ni\u0161\"}".encode(), "\u20ac".encode(),
-              "\U0001f4f7".encode(), b"\xe2\x82", b"\xff", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"x"]
+    pieces = [b"", b" ", b"\t", b"\r", b"\x0b", b"\x0c", b'{"a": 1}', "{\"n\": \"Ni\u0161\"}".encode(),
+              "\u20ac".encode(), "\U0001f4f7".encode(),
+              b"\xe2\x82", b"\xff", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf",  # not UTF-8
+              b"x"]
     weights = [4, 3, 2, 3, 1, 1, 8, 3, 2, 2] + [0.3] * 5 + [3]
     lines = [b"".join(rng.choices(pieces, weights, k=rng.randint(0, 6))) for _ in range(rng.randint(0, 12))]
     return b"\n".join(lines)
