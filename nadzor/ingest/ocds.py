@@ -284,20 +284,11 @@ def _chunk_table(data: bytes, first_line: int, source: SourceInfo, report: Inges
         lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
         return _lines_table(lines, first_line, source, report, store, data_start), len(lines)
     count, n, text_offsets, text, locator_offsets, locator, starts = split
-    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(text_offsets), pa.py_buffer(text))
-    if data_start is None:
-        offsets = lengths = pa.nulls(n, pa.int64())
-    else:
-        offsets = pc.add(pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(starts)]), data_start)
-        lengths = pc.binary_length(text).cast(pa.int64())
-    return pa.table([
-        pa.array([source.source_id] * n, pa.string()) if n else pa.array([], pa.string()),
-        pa.StringArray.from_buffers(n, pa.py_buffer(locator_offsets), pa.py_buffer(locator)),
-        text,
-        pa.nulls(n, pa.string()),
-        offsets,
-        lengths,
-    ], schema=_UNIT_SCHEMA), count
+    offsets = None if data_start is None else pc.add(
+        pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(starts)]), data_start)
+    return _line_units(source, pa.StringArray.from_buffers(n, pa.py_buffer(locator_offsets), pa.py_buffer(locator)),
+                       pa.LargeStringArray.from_buffers(n, pa.py_buffer(text_offsets), pa.py_buffer(text)),
+                       offsets), count
 
 
 def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: IngestReport, store,
@@ -314,15 +305,20 @@ def _lines_table(lines: pa.Array, first_line: int, source: SourceInfo, report: I
         sizes = pc.add(pc.binary_length(lines).cast(pa.int64()), 1)
         offsets = pc.add(pc.subtract(pc.cumulative_sum(sizes), sizes), data_start)
     text = pc.utf8_rtrim(text.filter(keep), "\r")
-    numbers = numbers.filter(keep)
+    locators = pa.array([f"L{i}" for i in numbers.filter(keep).to_pylist()], pa.string())
+    return _line_units(source, locators, text, None if data_start is None else offsets.filter(keep))
+
+
+def _line_units(source: SourceInfo, locators: pa.Array, text: pa.Array, offsets: pa.Array | None) -> pa.Table:
+    """The units table of lines: their locators, text and (read by reference) byte offsets in the file."""
     n = len(text)
     return pa.table([
         pa.array([source.source_id] * n, pa.string()) if n else pa.array([], pa.string()),
-        pa.array([f"L{i}" for i in numbers.to_pylist()], pa.string()),
+        locators,
         text,
         pa.nulls(n, pa.string()),
-        offsets.filter(keep),
-        pa.nulls(n, pa.int64()) if data_start is None else pc.binary_length(text).cast(pa.int64()),
+        pa.nulls(n, pa.int64()) if offsets is None else offsets,
+        pa.nulls(n, pa.int64()) if offsets is None else pc.binary_length(text).cast(pa.int64()),
     ], schema=_UNIT_SCHEMA)
 
 
