@@ -240,6 +240,9 @@ def test_md5_matches_hashlib():
 
     for data in (b"", b"a", b"x" * 55, b"x" * 56, b"x" * 63, b"x" * 64, b"x" * 65, "čćž".encode() * 100):
         assert _stage.md5(data) == hashlib.md5(data).hexdigest()
+    noise = bytes(range(256)) * 5
+    for n in range(300):  # every tail length, several blocks
+        assert _stage.md5(noise[:n]) == hashlib.md5(noise[:n]).hexdigest(), n
 
 
 def test_lists_round_trip_through_text(tmp_path):
