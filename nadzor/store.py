@@ -78,8 +78,10 @@ class Store:
             raise StoreError(f"no store at {path}: run `nadzor ingest` first (or pass --db)")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # the storage format is chosen when the file is made; an existing file keeps its own
-            config = {} if read_only or path.exists() else {"storage_compatibility_version": STORAGE_VERSION}
+            # The storage format applies when the file is made (an existing file keeps its own). It is passed on every
+            # opening for writing all the same: DuckDB refuses a second connection to a file in the same process
+            # with another configuration than the first.
+            config = {} if read_only else {"storage_compatibility_version": STORAGE_VERSION}
             con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from exc
@@ -126,6 +128,17 @@ class Store:
             from nadzor.ingest.api import rebuild_pending
 
             rebuild_pending(self)
+        self._remove_unfinished_copies()
+
+    def _remove_unfinished_copies(self) -> None:
+        """Delete the temporary files of archive copies a kill interrupted (``.incoming-*``): only one process can
+        open the store for writing, so none of them is being written now, except by this process's own background
+        copies (another Store on the same file), which are left alone."""
+        if self.path is None or not self.archive_dir.is_dir():
+            return
+        for p in [*self.archive_dir.glob(".incoming-*"), *self.archive_dir.glob("*/.incoming-*")]:
+            if p not in _BackgroundCopy.running:
+                p.unlink(missing_ok=True)
 
     def discard_incomplete(self) -> int:
         """Remove every row of OCDS files whose ingest was interrupted (status 'loading'); return how many files.
@@ -337,6 +350,8 @@ class Store:
 class _BackgroundCopy:
     """A file copied into the archive by a thread (the kernel's copy: ``shutil.copyfile``), to a temporary name."""
 
+    running: set[Path] = set()  # the temporary files being written, in this process
+
     def __init__(self, src: Path, dest: Path, before: os.stat_result):
         import threading
 
@@ -344,6 +359,7 @@ class _BackgroundCopy:
         fd, tmp = tempfile.mkstemp(dir=dest.parent.parent, prefix=".incoming-")
         os.close(fd)
         self.tmp = Path(tmp)
+        self.running.add(self.tmp)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="nadzor-archive-copy", daemon=True)
         self.thread.start()
@@ -367,13 +383,15 @@ class _BackgroundCopy:
             self.dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.tmp, self.dest)
         finally:
-            if self.tmp.exists():
-                self.tmp.unlink()
+            self._forget()
 
     def abandon(self) -> None:
         self.thread.join()
-        if self.tmp.exists():
-            self.tmp.unlink()
+        self._forget()
+
+    def _forget(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+        self.running.discard(self.tmp)
 
 
 def read_release_texts(archive_dir: Path, rows, originals: dict[str, Path] | None = None) -> list[str | None]:

@@ -55,9 +55,24 @@ def test_a_new_store_is_written_in_the_chosen_storage_format_and_an_old_one_keep
 
     with Store.open(tmp_path / "new.duckdb") as store:
         assert version(store) == STORAGE_VERSION + "+"
+        with Store.open(tmp_path / "new.duckdb") as again:  # a second store on the file, in the same process
+            assert version(again) == STORAGE_VERSION + "+"
     with Store.open(tmp_path / "new.duckdb") as store:  # opened again: unchanged
         assert version(store) == STORAGE_VERSION + "+"
     duckdb.connect(str(tmp_path / "old.duckdb")).close()  # DuckDB's default format
     with Store.open(tmp_path / "old.duckdb") as store:
         assert version(store) != STORAGE_VERSION + "+"
         assert store.scalar("SELECT count(*) FROM releases") == 0  # migrated and usable
+
+
+def test_archive_copies_a_kill_left_unfinished_are_removed_when_the_store_is_opened(tmp_path):
+    with Store.open(tmp_path / "s.duckdb") as store:
+        kept, _, _ = store.archive_bytes(b'{"x": 1}')
+        left = [store.archive_dir / ".incoming-abc", store.archive_dir / kept[:2] / ".incoming-def"]
+        for p in left:
+            p.write_bytes(b"half a file")
+    with Store.open(tmp_path / "s.duckdb", read_only=True) as store:  # a reader leaves them (a writer may be busy)
+        assert all(p.exists() for p in left)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        assert not any(p.exists() for p in left)
+        assert store.archive_path(kept).read_bytes() == b'{"x": 1}'

@@ -96,3 +96,14 @@ def test_a_complete_file_whose_archived_copy_went_missing_gets_it_back(tmp_path,
         report = ingest_paths(store, [str(data)])
         assert report.sources_skipped == 1 and counts(store) == before
         assert store.archive_path(digest).read_bytes() == data.read_bytes() and _leftovers(store) == []
+
+
+def test_a_store_opened_beside_a_running_copy_leaves_its_temporary_file(tmp_path):
+    data = _lines(tmp_path / "big.jsonl", 30)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        digest, dest, _ = store.archive_file(data, background=True)
+        (tmp,) = store.archive_dir.glob(".incoming-*")
+        with Store.open(tmp_path / "s.duckdb"):  # another writer on the same file, in this process
+            assert tmp.exists()
+        store.finish_archive(digest)
+        assert dest.read_bytes() == data.read_bytes() and not tmp.exists()
