@@ -1105,7 +1105,8 @@ def _open_file(store, path: str, report: IngestReport, data: bytes | None = None
     """Archive and register one file; return (source, units) or (source, None) when it was ingested before.
 
     ``units`` yields Arrow tables of lines for a JSON-lines file, Unit objects for a JSON document."""
-    big = data is None and os.path.getsize(path) >= ARCHIVE_IN_BACKGROUND
+    # (a path that is not a file gets begin_source's clear error, not getsize's)
+    big = data is None and os.path.isfile(path) and os.path.getsize(path) >= ARCHIVE_IN_BACKGROUND
     source = begin_source(store, "-" if data is not None else path, adapter="ocds", data=data, background=big)
     if source.already_complete:
         store.finish_archive(source.source_id)  # its archived copy had gone: it is back
